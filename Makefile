@@ -1,0 +1,70 @@
+# aftersales_service: the two commands a new user needs are `make run` and
+# `make test`; the rest are their steps.
+SHELL := /bin/bash
+PYTHON ?= python3
+PGHOST ?= 127.0.0.1
+PGPORT ?= 5432
+PGUSER ?= odoo
+DB ?= aftersales
+TEST_DB ?= aftersales_test
+HTTP_PORT ?= 8069
+export PYTHON PGHOST PGPORT PGUSER HTTP_PORT
+
+VAR := .var
+CONF := $(VAR)/odoo.conf
+ODOO := $(PYTHON) -m odoo
+APT_PACKAGES := wkhtmltopdf chromium
+
+.PHONY: run test lint pot odoo deps pg conf clean
+
+odoo:
+	@tools/check-odoo
+
+# Python packages from PyPI; Debian packages for PDF reports and browser tests.
+deps: odoo $(VAR)/deps.stamp
+	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends$$missing >/dev/null; \
+	fi
+
+$(VAR)/deps.stamp: requirements.txt
+	@mkdir -p $(VAR)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements.txt
+	@touch $@
+
+pg: odoo
+	@tools/pg-up
+
+conf: odoo
+	@tools/odoo-conf $(CONF)
+
+# Serve the demo database at http://127.0.0.1:$(HTTP_PORT) (admin/admin).
+run: deps pg conf
+	@if ! psql -h $(PGHOST) -p $(PGPORT) -U $(PGUSER) -d postgres -Atc "select 1 from pg_database where datname='$(DB)'" | grep -q 1; then \
+	  echo "Creating database $(DB) with aftersales_service and demo data (a few minutes)..."; \
+	  $(ODOO) -c $(CONF) -d $(DB) -i aftersales_service --stop-after-init --logfile=$(VAR)/install-$(DB).log \
+	    || { tail -n 30 $(VAR)/install-$(DB).log; exit 1; }; \
+	fi
+	@echo "Odoo serves $(DB) at http://127.0.0.1:$(HTTP_PORT) (login admin, password admin). Ctrl-C stops it."
+	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$' --http-interface=127.0.0.1 --http-port=$(HTTP_PORT)
+
+lint: deps
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m pylint --rcfile=.pylintrc-mandatory aftersales_service
+
+# Fresh test database: install with demo data and without (logs checked), then
+# the add-on's tests and the outside-client tests under pytest-odoo.
+test: deps pg conf lint
+	@tools/run-tests $(CONF) $(TEST_DB)
+
+# Regenerate the translation template from the test database.
+pot: deps pg conf
+	$(ODOO) -c $(CONF) -d $(TEST_DB) --i18n-export=aftersales_service/i18n/aftersales_service.pot \
+	  --modules=aftersales_service --language=en_US --stop-after-init --logfile=$(VAR)/pot.log
+
+clean:
+	-@tools/pg-down
+	rm -rf $(VAR)

@@ -1,0 +1,342 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+
+WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
+
+
+def add_period(start, duration, period):
+    """Return ``start`` moved forward by ``duration`` months or years."""
+    if not start or not duration or not period:
+        return False
+    return start + relativedelta(**{f"{period}s": duration})
+
+
+class AftersalesWarranty(models.Model):
+    """The warranty of one delivered unit (serial number).
+
+    It is created when the unit is delivered, waits for the customer's
+    acceptance (验收), and runs from the acceptance date for the product's
+    duration, or until the manufacturer's end when that is later.
+    """
+
+    _name = "aftersales.warranty"
+    _description = "Unit Warranty"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+    _rec_names_search = ["name", "lot_id"]
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Serial Number",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+        tracking=True,
+    )
+    product_id = fields.Many2one(
+        related="lot_id.product_id", store=True, index=True, string="Product"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="The customer's company, which the warranty is given to.",
+    )
+    site_partner_id = fields.Many2one(
+        "res.partner",
+        string="Installation Address",
+        check_company=True,
+        help="The address the unit was delivered to.",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Delivery", readonly=True, check_company=True
+    )
+    sale_order_id = fields.Many2one(
+        related="picking_id.sale_id", string="Sales Order", store=True
+    )
+    delivery_date = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        [("awaiting", "Awaiting Acceptance"), ("accepted", "Accepted")],
+        default="awaiting",
+        required=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    acceptance_date = fields.Date(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The date the customer accepted the unit as fit for use "
+        "(验收合格交付使用之日). The warranty starts on this date.",
+    )
+    accepted_by = fields.Char(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Who signed the acceptance for the customer.",
+    )
+    acceptance_reference = fields.Char(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The acceptance certificate or report number.",
+    )
+    duration = fields.Integer(required=True, tracking=True)
+    period = fields.Selection(WARRANTY_PERIODS, required=True, default="year")
+    manufacturer_duration = fields.Integer(string="Manufacturer's Warranty")
+    manufacturer_period = fields.Selection(
+        WARRANTY_PERIODS, string="Manufacturer's Period", default="year"
+    )
+    manufacturer_end_date = fields.Date(
+        compute="_compute_manufacturer_end_date",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="End of the manufacturer's warranty. Computed from the product's "
+        "terms at acceptance; correct it from the manufacturer's certificate.",
+    )
+    end_date = fields.Date(
+        compute="_compute_end_date",
+        store=True,
+        index=True,
+        tracking=True,
+        help="Acceptance date plus the warranty duration, or the manufacturer's "
+        "end date when that is later.",
+    )
+    warranty_status = fields.Selection(
+        [
+            ("awaiting", "Awaiting Acceptance"),
+            ("valid", "In Warranty"),
+            ("expired", "Expired"),
+        ],
+        compute="_compute_warranty_status",
+        search="_search_warranty_status",
+        string="Status",
+    )
+    valid_on = fields.Date(
+        string="In Warranty On",
+        compute="_compute_valid_on",
+        search="_search_valid_on",
+        help="Search only: finds the warranties that cover the given date.",
+    )
+
+    _sql_constraints = [
+        (
+            "lot_unique",
+            "unique(lot_id)",
+            "A serial number has one warranty only, and this one already has it.",
+        ),
+        (
+            "duration_positive",
+            "CHECK(duration > 0)",
+            "The warranty duration must be a positive number.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_lots_have_no_warranty([vals.get("lot_id") for vals in vals_list])
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "aftersales.warranty"
+                ) or _("New")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("lot_id"):
+            self._check_lots_have_no_warranty([vals["lot_id"]] * len(self))
+        return super().write(vals)
+
+    def _check_lots_have_no_warranty(self, lot_ids):
+        """Refuse a second warranty for a serial number with a message that
+        names it (the unique index guards against concurrent inserts)."""
+        lot_ids = [lot_id for lot_id in lot_ids if lot_id]
+        taken = (
+            self.env["aftersales.warranty"]
+            .sudo()
+            .search([("lot_id", "in", lot_ids), ("id", "not in", self.ids)])
+            .lot_id
+        )
+        duplicates = taken | self.env["stock.lot"].browse(
+            {lot_id for lot_id in lot_ids if lot_ids.count(lot_id) > 1}
+        )
+        if duplicates:
+            raise ValidationError(
+                _(
+                    "A serial number has one warranty only, and %(lots)s already "
+                    "has one: open the existing warranty instead of creating "
+                    "another.",
+                    lots=", ".join(duplicates.sudo().mapped("name")),
+                )
+            )
+
+    @api.depends("acceptance_date", "manufacturer_duration", "manufacturer_period")
+    def _compute_manufacturer_end_date(self):
+        for warranty in self:
+            warranty.manufacturer_end_date = add_period(
+                warranty.acceptance_date,
+                warranty.manufacturer_duration,
+                warranty.manufacturer_period,
+            )
+
+    @api.depends("acceptance_date", "duration", "period", "manufacturer_end_date")
+    def _compute_end_date(self):
+        for warranty in self:
+            own_end = add_period(
+                warranty.acceptance_date, warranty.duration, warranty.period
+            )
+            ends = [d for d in (own_end, warranty.manufacturer_end_date) if d]
+            warranty.end_date = own_end and max(ends)
+
+    @api.depends("state", "acceptance_date", "end_date")
+    def _compute_warranty_status(self):
+        today = fields.Date.context_today(self)
+        for warranty in self:
+            if warranty.state == "awaiting":
+                warranty.warranty_status = "awaiting"
+            elif warranty.end_date and warranty.end_date >= today:
+                warranty.warranty_status = "valid"
+            else:
+                warranty.warranty_status = "expired"
+
+    def _search_warranty_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(_("Unsupported search on the warranty status."))
+        values = [value] if isinstance(value, str) else list(value or [])
+        today = fields.Date.context_today(self)
+        domains = {
+            "awaiting": [("state", "=", "awaiting")],
+            "valid": self._domain_valid_on(today),
+            "expired": [("state", "=", "accepted"), ("end_date", "<", today)],
+        }
+        domain = expression.OR([domains[v] for v in values if v in domains])
+        if operator in ("!=", "not in"):
+            return ["!", *expression.normalize_domain(domain)]
+        return domain
+
+    def _compute_valid_on(self):
+        self.valid_on = False
+
+    def _search_valid_on(self, operator, value):
+        if operator != "=" or not value:
+            raise UserError(
+                _("Search 'In Warranty On' with one date, for example 2026-06-30.")
+            )
+        return self._domain_valid_on(fields.Date.to_date(value))
+
+    @api.model
+    def _domain_valid_on(self, date):
+        """Domain of the warranties that cover ``date``."""
+        return [
+            ("state", "=", "accepted"),
+            ("acceptance_date", "<=", date),
+            ("end_date", ">=", date),
+        ]
+
+    @api.constrains("duration", "manufacturer_duration")
+    def _check_duration(self):
+        for warranty in self:
+            if warranty.duration <= 0:
+                raise ValidationError(
+                    _(
+                        "Warranty %(name)s: the duration must be a positive number "
+                        "of months or years.",
+                        name=warranty.name,
+                    )
+                )
+            if warranty.manufacturer_duration < 0:
+                raise ValidationError(
+                    _(
+                        "Warranty %(name)s: the manufacturer warranty cannot be "
+                        "negative.",
+                        name=warranty.name,
+                    )
+                )
+
+    @api.constrains("acceptance_date", "delivery_date")
+    def _check_acceptance_date(self):
+        today = fields.Date.context_today(self)
+        for warranty in self.filtered("acceptance_date"):
+            if warranty.acceptance_date > today:
+                raise ValidationError(
+                    _(
+                        "Serial number %(lot)s: the acceptance date %(date)s is in "
+                        "the future. Record acceptance once the customer has "
+                        "accepted the unit.",
+                        lot=warranty.lot_id.name,
+                        date=warranty.acceptance_date,
+                    )
+                )
+            delivered = warranty._delivery_day()
+            if delivered and warranty.acceptance_date < delivered:
+                raise ValidationError(
+                    _(
+                        "Serial number %(lot)s: the acceptance date %(date)s is "
+                        "before the delivery on %(delivered)s. A unit is accepted "
+                        "after it is delivered; correct the acceptance date.",
+                        lot=warranty.lot_id.name,
+                        date=warranty.acceptance_date,
+                        delivered=delivered,
+                    )
+                )
+
+    def _delivery_day(self):
+        """The delivery date as a day in the user's time zone."""
+        self.ensure_one()
+        if not self.delivery_date:
+            return False
+        return fields.Date.context_today(self, timestamp=self.delivery_date)
+
+    def record_acceptance(self, acceptance_date, accepted_by, reference=False):
+        """Record the customer's acceptance of these units and start their
+        warranties. All of them are accepted, or none."""
+        if not self:
+            raise UserError(_("Select the warranties to accept."))
+        acceptance_date = fields.Date.to_date(acceptance_date)
+        if not acceptance_date:
+            raise UserError(_("Enter the acceptance date."))
+        if not (accepted_by or "").strip():
+            raise UserError(
+                _("Enter who accepted the units for the customer (Accepted By).")
+            )
+        accepted = self.filtered(lambda w: w.state != "awaiting")
+        if accepted:
+            raise UserError(
+                _(
+                    "Acceptance is recorded once per unit, and these are already "
+                    "accepted: %(names)s.",
+                    names=", ".join(accepted.lot_id.mapped("name")),
+                )
+            )
+        self.write(
+            {
+                "state": "accepted",
+                "acceptance_date": acceptance_date,
+                "accepted_by": accepted_by.strip(),
+                "acceptance_reference": reference or False,
+            }
+        )
+        return True

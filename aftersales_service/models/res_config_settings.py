@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    aftersales_warranty_duration = fields.Integer(
+        related="company_id.aftersales_warranty_duration", readonly=False
+    )
+    aftersales_warranty_period = fields.Selection(
+        related="company_id.aftersales_warranty_period", readonly=False
+    )

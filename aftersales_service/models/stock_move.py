@@ -1,0 +1,34 @@
+from odoo import models
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    def _action_done(self, cancel_backorder=False):
+        moves = super()._action_done(cancel_backorder=cancel_backorder)
+        moves._create_unit_warranties()
+        return moves
+
+    def _create_unit_warranties(self):
+        """Give each serial number delivered to a customer its warranty,
+        awaiting the customer's acceptance."""
+        lines = self.filtered(
+            lambda move: (
+                move.state == "done"
+                and move.location_dest_id.usage == "customer"
+                and move.product_id.warranty_tracked
+            )
+        ).move_line_ids.filtered("lot_id")
+        if not lines:
+            return
+        # The warehouse user who validates the delivery need not manage
+        # warranties: the warranty is the system's record of the delivery.
+        Warranty = self.env["aftersales.warranty"].sudo()
+        covered = Warranty.search([("lot_id", "in", lines.lot_id.ids)]).lot_id
+        vals_list = []
+        for line in lines:
+            if line.lot_id in covered:
+                continue
+            covered |= line.lot_id
+            vals_list.append(line._prepare_aftersales_warranty_vals())
+        Warranty.create(vals_list)

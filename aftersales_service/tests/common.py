@@ -1,0 +1,129 @@
+from contextlib import contextmanager
+
+from odoo import Command, fields
+from odoo.tests import TransactionCase
+
+
+class AftersalesCase(TransactionCase):
+    """Products with warranty terms, a customer with a site, and helpers that
+    stock and deliver serial numbers the way a warehouse does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        cls.stock_location = cls.warehouse.lot_stock_id
+        cls.customer_location = cls.env.ref("stock.stock_location_customers")
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Ningbo Port Machinery Co.", "is_company": True}
+        )
+        cls.site = cls.env["res.partner"].create(
+            {
+                "name": "Beilun Terminal",
+                "parent_id": cls.customer.id,
+                "type": "delivery",
+            }
+        )
+        cls.product = cls._create_product("PLC Cabinet", duration=2)
+
+    @classmethod
+    def _create_product(cls, name, duration=2, period="year", **values):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "warranty_tracked": True,
+                "warranty_duration": duration,
+                "warranty_period": period,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _stock_serials(cls, product, names):
+        lots = cls.env["stock.lot"].create(
+            [{"name": name, "product_id": product.id} for name in names]
+        )
+        for lot in lots:
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.stock_location, 1, lot_id=lot
+            )
+        return lots
+
+    @classmethod
+    def _deliver(cls, product, lots, partner=None, env=None):
+        """Deliver exactly ``lots`` to ``partner`` (the customer's site by
+        default) and return the done picking."""
+        env = env or cls.env
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": cls.warehouse.out_type_id.id,
+                "partner_id": (partner or cls.site).id,
+                "location_id": cls.stock_location.id,
+                "location_dest_id": cls.customer_location.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.name,
+                            "product_id": product.id,
+                            "product_uom_qty": len(lots),
+                            "product_uom": product.uom_id.id,
+                            "location_id": cls.stock_location.id,
+                            "location_dest_id": cls.customer_location.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        move.move_line_ids = [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "product_uom_id": product.uom_id.id,
+                    "lot_id": lot.id,
+                    "quantity": 1,
+                    "location_id": cls.stock_location.id,
+                    "location_dest_id": cls.customer_location.id,
+                }
+            )
+            for lot in lots
+        ]
+        move.picked = True
+        picking.with_context(skip_sms=True).button_validate()
+        return picking
+
+    @classmethod
+    def _delivered_warranties(cls, product, names, partner=None):
+        lots = cls._stock_serials(product, names)
+        cls._deliver(product, lots, partner)
+        return lots.warranty_ids
+
+    @classmethod
+    def _today(cls):
+        """Today in the user's time zone, as the add-on counts days."""
+        return fields.Date.context_today(cls.env["aftersales.warranty"])
+
+    @classmethod
+    def _days_ago(cls, days):
+        return fields.Date.subtract(cls._today(), days=days)
+
+    @classmethod
+    def _backdate_delivery(cls, warranties, days):
+        warranties.delivery_date = fields.Datetime.subtract(
+            fields.Datetime.now(), days=days
+        )
+
+    @contextmanager
+    def assertRaisesText(self, exception, text):
+        """assertRaises (which rolls back what the failed call wrote, cache
+        included) that also checks the message the user reads."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertIn(text, str(caught.exception))

@@ -1,0 +1,107 @@
+from odoo.exceptions import AccessError
+from odoo.tests import Form, new_test_user
+
+from .common import AftersalesCase
+
+
+class TestAccess(AftersalesCase):
+    """Each role may do what it should with warranties, and no more."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        groups = {
+            "back_office": "aftersales_service.group_aftersales_user",
+            "manager": "aftersales_service.group_aftersales_manager",
+            "engineer": "aftersales_service.group_aftersales_engineer",
+            "warehouse": "aftersales_service.group_aftersales_warehouse",
+            "account_manager": "aftersales_service.group_aftersales_account_manager",
+            "trainer": "aftersales_service.group_aftersales_trainer",
+            "appraisal": "aftersales_service.group_aftersales_appraisal",
+            "employee": "base.group_user",
+            "portal": "base.group_portal",
+        }
+        cls.users = {
+            role: new_test_user(cls.env, login=f"as_{role}", groups=group)
+            for role, group in groups.items()
+        }
+        cls.warranty = cls._delivered_warranties(cls.product, ["ACL-001"])
+        cls._backdate_delivery(cls.warranty, 3)
+
+    def _as(self, role):
+        return self.warranty.with_user(self.users[role])
+
+    def test_readers(self):
+        for role in (
+            "back_office",
+            "manager",
+            "engineer",
+            "warehouse",
+            "account_manager",
+            "trainer",
+            "appraisal",
+        ):
+            with self.subTest(role=role):
+                self.assertEqual(self._as(role).lot_id.name, "ACL-001")
+
+    def test_outsiders_cannot_read(self):
+        for role in ("employee", "portal"):
+            with self.subTest(role=role), self.assertRaises(AccessError):
+                self._as(role).read(["end_date"])
+
+    def test_back_office_records_acceptance(self):
+        user = self.users["back_office"]
+        form = Form(
+            self.env["aftersales.warranty.acceptance"]
+            .with_user(user)
+            .with_context(
+                active_model="aftersales.warranty", active_ids=self.warranty.ids
+            )
+        )
+        form.accepted_by = "Wang Wei"
+        form.save().action_accept()
+        self.assertEqual(self.warranty.state, "accepted")
+        with self.assertRaises(AccessError):
+            self._as("back_office").unlink()
+
+    def test_read_only_roles_cannot_accept(self):
+        for role in (
+            "engineer",
+            "warehouse",
+            "account_manager",
+            "trainer",
+            "appraisal",
+        ):
+            with self.subTest(role=role):
+                with self.assertRaises(AccessError):
+                    self._as(role).record_acceptance(self._today(), "Wang Wei")
+                with self.assertRaises(AccessError):
+                    self.env["aftersales.warranty.acceptance"].with_user(
+                        self.users[role]
+                    ).create({"accepted_by": "x", "warranty_ids": self.warranty.ids})
+        self.assertEqual(self.warranty.state, "awaiting")
+
+    def test_manager_may_delete(self):
+        self._as("manager").unlink()
+        self.assertFalse(self.warranty.exists())
+
+    def test_warehouse_delivery_creates_warranties(self):
+        lots = self._stock_serials(self.product, ["ACL-002"])
+        self._deliver(self.product, lots, env=self.env(user=self.users["warehouse"]))
+        self.assertEqual(lots.warranty_ids.state, "awaiting")
+
+    def test_other_company_cannot_see_warranties(self):
+        other = self.env["res.company"].create({"name": "Other Service Co."})
+        user = new_test_user(
+            self.env,
+            login="as_other_manager",
+            groups="aftersales_service.group_aftersales_manager",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
+        found = (
+            self.env["aftersales.warranty"]
+            .with_user(user)
+            .search([("id", "=", self.warranty.id)])
+        )
+        self.assertFalse(found)
