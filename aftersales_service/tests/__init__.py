@@ -1,2 +1,3 @@
 from . import test_warranty
 from . import test_access
+from . import test_translation
