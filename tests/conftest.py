@@ -66,20 +66,29 @@ class OdooClient:
         )
 
 
-@pytest.fixture(scope="session")
-def odoo_server(tmp_path_factory):
+def odoo_command(*args):
+    """The command line of an Odoo process on the test configuration and
+    database, with ``args`` added."""
     config = odoo.tools.config
-    db = config["db_name"]
-    port = _free_port()
-    log = tmp_path_factory.mktemp("odoo") / "server.log"
-    command = [
+    return [
         sys.executable,
         "-m",
         "odoo",
         "-c",
         config.rcfile,
         "-d",
-        db,
+        config["db_name"],
+        *args,
+    ]
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory):
+    config = odoo.tools.config
+    db = config["db_name"]
+    port = _free_port()
+    log = tmp_path_factory.mktemp("odoo") / "server.log"
+    command = odoo_command(
         f"--db-filter=^{db}$",
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
@@ -87,7 +96,7 @@ def odoo_server(tmp_path_factory):
         "--workers=0",
         "--max-cron-threads=0",
         f"--logfile={log}",
-    ]
+    )
     server = subprocess.Popen(command, env=dict(os.environ))
     url = f"http://127.0.0.1:{port}"
     try:

@@ -3,13 +3,11 @@ complete: our users read Chinese first."""
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import polib
 import pytest
-
-import odoo
+from conftest import odoo_command
 
 I18N = Path(__file__).resolve().parent.parent / "aftersales_service" / "i18n"
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%d")
@@ -19,21 +17,13 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%d")
 def exported_pot(tmp_path_factory):
     """The template as Odoo exports it from the test database now."""
     target = tmp_path_factory.mktemp("i18n") / "aftersales_service.pot"
-    config = odoo.tools.config
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-c",
-            config.rcfile,
-            "-d",
-            config["db_name"],
+        odoo_command(
             f"--i18n-export={target}",
             "--modules=aftersales_service",
             "--stop-after-init",
             f"--logfile={target.with_suffix('.log')}",
-        ],
+        ),
         check=True,
     )
     return polib.pofile(str(target))

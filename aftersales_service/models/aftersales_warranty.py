@@ -78,6 +78,7 @@ class AftersalesWarranty(models.Model):
     delivery_date = fields.Datetime(readonly=True)
     state = fields.Selection(
         [("awaiting", "Awaiting Acceptance"), ("accepted", "Accepted")],
+        string="Status",
         default="awaiting",
         required=True,
         copy=False,
@@ -133,7 +134,6 @@ class AftersalesWarranty(models.Model):
         ],
         compute="_compute_warranty_status",
         search="_search_warranty_status",
-        string="Status",
     )
     valid_on = fields.Date(
         string="In Warranty On",
