@@ -2,6 +2,10 @@ from . import res_company
 from . import res_config_settings
 from . import product_template
 from . import aftersales_warranty
+from . import aftersales_service_level
+from . import aftersales_contract
 from . import stock_lot
 from . import stock_move
 from . import stock_move_line
+from . import sale_order
+from . import sale_order_line

@@ -29,10 +29,51 @@ class ProductTemplate(models.Model):
         WARRANTY_PERIODS, string="Manufacturer's Warranty Period", default="year"
     )
 
+    aftersales_contract = fields.Boolean(
+        string="Service Contract",
+        help="Selling this product creates a service contract for the customer "
+        "when the order is confirmed.",
+    )
+    aftersales_service_level_id = fields.Many2one(
+        "aftersales.service.level",
+        string="Contract Service Level",
+        help="Service level of the contracts this product sells.",
+    )
+    aftersales_contract_months = fields.Integer(
+        string="Contract Term (Months)",
+        default=12,
+        help="Length of the contracts this product sells.",
+    )
+    aftersales_discontinued = fields.Boolean(
+        string="Discontinued",
+        help="No longer made or sold. Customers whose service ends are told the "
+        "substitutes (替代备品) of discontinued products.",
+    )
+    aftersales_substitute_ids = fields.Many2many(
+        "product.product",
+        "aftersales_product_substitute_rel",
+        "template_id",
+        "substitute_id",
+        string="Substitutes",
+        help="Products or spare parts that replace this one.",
+    )
+
     @api.onchange("warranty_tracked")
     def _onchange_warranty_tracked(self):
         if self.warranty_tracked and self.is_storable:
             self.tracking = "serial"
+
+    @api.constrains("aftersales_contract", "aftersales_contract_months")
+    def _check_contract_terms(self):
+        for template in self.filtered("aftersales_contract"):
+            if template.aftersales_contract_months <= 0:
+                raise ValidationError(
+                    _(
+                        "Product %(product)s: the contract term must be a positive "
+                        "number of months.",
+                        product=template.display_name,
+                    )
+                )
 
     @api.constrains(
         "warranty_tracked",

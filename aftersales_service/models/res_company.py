@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from .aftersales_warranty import WARRANTY_PERIODS
 
@@ -18,3 +19,17 @@ class ResCompany(models.Model):
         default="year",
         required=True,
     )
+    aftersales_renewal_notice_days = fields.Integer(
+        string="Renewal Notice Days",
+        default=10,
+        help="Days before a contract ends that the customer gets the written "
+        "renewal notice and the account manager a renewal activity.",
+    )
+
+    @api.constrains("aftersales_renewal_notice_days")
+    def _check_aftersales_renewal_notice_days(self):
+        for company in self:
+            if company.aftersales_renewal_notice_days < 0:
+                raise ValidationError(
+                    _("The renewal notice days cannot be negative (for example 10).")
+                )

@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     aftersales_warranty_period = fields.Selection(
         related="company_id.aftersales_warranty_period", readonly=False
     )
+    aftersales_renewal_notice_days = fields.Integer(
+        related="company_id.aftersales_renewal_notice_days", readonly=False
+    )

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import Command, models
 
 
 class StockMove(models.Model):
@@ -7,6 +7,7 @@ class StockMove(models.Model):
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         moves._create_unit_warranties()
+        moves._offer_units_to_contracts()
         return moves
 
     def _create_unit_warranties(self):
@@ -32,3 +33,20 @@ class StockMove(models.Model):
             covered |= line.lot_id
             vals_list.append(line._prepare_aftersales_warranty_vals())
         Warranty.create(vals_list)
+
+    def _offer_units_to_contracts(self):
+        """Add the serial numbers delivered under a sale order to the draft
+        service contracts that order sells, for the account manager to
+        check before starting them."""
+        for move in self.filtered(
+            lambda m: (
+                m.state == "done"
+                and m.location_dest_id.usage == "customer"
+                and m.sale_line_id
+            )
+        ):
+            contracts = move.sale_line_id.order_id.order_line.aftersales_contract_id
+            drafts = contracts.sudo().filtered(lambda c: c.state == "draft")
+            lots = move.move_line_ids.lot_id
+            if drafts and lots:
+                drafts.write({"lot_ids": [Command.link(lot.id) for lot in lots]})

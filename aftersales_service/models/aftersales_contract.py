@@ -1,0 +1,492 @@
+import logging
+import threading
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# States in which a contract binds us: it covers its units between its dates.
+ACTIVE_STATES = ("running", "to_renew", "renewed")
+
+
+class AftersalesContract(models.Model):
+    """A service contract (服务合同 / 维保合同): the customer's units served at
+    a service level between two dates, for a price. Extended service after
+    the warranty is a contract too (续保合同)."""
+
+    _name = "aftersales.contract"
+    _description = "Service Contract"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_end desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Account Manager",
+        default=lambda self: self.env.user,
+        index=True,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    engineer_id = fields.Many2one(
+        "res.users",
+        string="Service Engineer",
+        tracking=True,
+        domain="[('share', '=', False)]",
+        help="Engineer who makes this contract's visits.",
+    )
+    service_level_id = fields.Many2one(
+        "aftersales.service.level",
+        required=True,
+        tracking=True,
+        check_company=True,
+    )
+    kind = fields.Selection(
+        [("service", "Service Contract"), ("extended", "Extended Warranty")],
+        string="Type",
+        required=True,
+        default="service",
+        help="An extended warranty (续保合同) continues the service after the "
+        "units' warranty has ended.",
+    )
+    date_start = fields.Date(string="Start", required=True, tracking=True)
+    date_end = fields.Date(string="End", required=True, tracking=True, index=True)
+    amount = fields.Monetary(string="Price", tracking=True)
+    product_id = fields.Many2one(
+        "product.product",
+        string="Contract Product",
+        domain="[('aftersales_contract', '=', True)]",
+        check_company=True,
+        help="The product invoiced for this contract and for its renewals.",
+    )
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        "aftersales_contract_stock_lot_rel",
+        "contract_id",
+        "lot_id",
+        string="Units",
+        check_company=True,
+    )
+    unit_count = fields.Integer(compute="_compute_unit_count")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("to_renew", "To Renew"),
+            ("renewed", "Renewed"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        default="draft",
+        required=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    previous_contract_id = fields.Many2one(
+        "aftersales.contract", string="Renews", readonly=True, copy=False
+    )
+    renewal_contract_id = fields.Many2one(
+        "aftersales.contract", string="Renewed By", readonly=True, copy=False
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sales Order", readonly=True, copy=False
+    )
+    renewal_order_id = fields.Many2one(
+        "sale.order", string="Renewal Quotation", readonly=True, copy=False
+    )
+    renewal_due_date = fields.Date(
+        compute="_compute_renewal_due_date",
+        store=True,
+        index=True,
+        help="The day the renewal notice goes to the customer: the end date less "
+        "the notice days set for the company.",
+    )
+    renewal_notice_date = fields.Datetime(readonly=True, copy=False)
+    expiry_notice_date = fields.Datetime(readonly=True, copy=False)
+    can_renew = fields.Boolean(compute="_compute_can_renew")
+    note = fields.Html(string="Terms")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "aftersales.contract"
+                ) or _("New")
+        return super().create(vals_list)
+
+    @api.depends("lot_ids")
+    def _compute_unit_count(self):
+        for contract in self:
+            contract.unit_count = len(contract.lot_ids)
+
+    @api.depends("date_end", "company_id.aftersales_renewal_notice_days")
+    def _compute_renewal_due_date(self):
+        for contract in self:
+            contract.renewal_due_date = contract.date_end and (
+                contract.date_end
+                - timedelta(days=contract.company_id.aftersales_renewal_notice_days)
+            )
+
+    @api.depends("state", "renewal_contract_id")
+    def _compute_can_renew(self):
+        for contract in self:
+            contract.can_renew = (
+                contract.state in ("running", "to_renew", "expired")
+                and not contract.renewal_contract_id
+            )
+
+    @api.constrains("date_start", "date_end", "amount")
+    def _check_dates_and_amount(self):
+        for contract in self:
+            if contract.date_end < contract.date_start:
+                raise ValidationError(
+                    _(
+                        "Contract %(name)s ends on %(end)s, before it starts on "
+                        "%(start)s: correct the End date.",
+                        name=contract.name,
+                        end=contract.date_end,
+                        start=contract.date_start,
+                    )
+                )
+            if contract.amount < 0:
+                raise ValidationError(
+                    _(
+                        "Contract %(name)s: the price cannot be negative.",
+                        name=contract.name,
+                    )
+                )
+
+    @api.constrains("state", "date_start", "date_end", "lot_ids", "company_id")
+    def _check_overlapping_contracts(self):
+        active = self.filtered(lambda c: c.state in ACTIVE_STATES)
+        if not active:
+            return
+        self.flush_model(["state", "date_start", "date_end", "lot_ids", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT mine.name, other.name, lot.name
+                  FROM aftersales_contract mine
+                  JOIN aftersales_contract_stock_lot_rel my_unit
+                    ON my_unit.contract_id = mine.id
+                  JOIN aftersales_contract_stock_lot_rel other_unit
+                    ON other_unit.lot_id = my_unit.lot_id
+                   AND other_unit.contract_id != mine.id
+                  JOIN aftersales_contract other
+                    ON other.id = other_unit.contract_id
+                  JOIN stock_lot lot ON lot.id = my_unit.lot_id
+                 WHERE mine.id IN %(ids)s
+                   AND other.state IN %(states)s
+                   AND other.company_id = mine.company_id
+                   AND other.date_start <= mine.date_end
+                   AND other.date_end >= mine.date_start
+                 LIMIT 1
+                """,
+                ids=tuple(active.ids),
+                states=ACTIVE_STATES,
+            )
+        )
+        clash = self.env.cr.fetchone()
+        if clash:
+            raise ValidationError(
+                _(
+                    "Unit %(unit)s is already under contract %(other)s for some of "
+                    "the dates of %(contract)s. A unit has one running contract at a "
+                    "time: remove the unit or change the dates.",
+                    unit=clash[2],
+                    other=clash[1],
+                    contract=clash[0],
+                )
+            )
+
+    def action_start(self):
+        drafts = self.filtered(lambda c: c.state == "draft")
+        if drafts != self:
+            raise UserError(_("Only draft contracts can be started."))
+        drafts.write({"state": "running"})
+        return True
+
+    def action_cancel(self):
+        closed = self.filtered(lambda c: c.state in ("renewed", "expired", "cancelled"))
+        if closed:
+            raise UserError(
+                _(
+                    "Contracts %(names)s are already closed and cannot be cancelled.",
+                    names=", ".join(closed.mapped("name")),
+                )
+            )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reset_draft(self):
+        self.filtered(lambda c: c.state == "cancelled").write({"state": "draft"})
+        return True
+
+    # Renewal ---------------------------------------------------------------
+
+    def _prepare_renewal_vals(self):
+        """Values of the contract that follows this one: same customer, units,
+        level and price, for a term of the same length."""
+        self.ensure_one()
+        start = self.date_end + timedelta(days=1)
+        term = relativedelta(start, self.date_start)
+        return {
+            "date_start": start,
+            "date_end": start + term - timedelta(days=1),
+            "previous_contract_id": self.id,
+        }
+
+    def _prepare_renewal_order_vals(self, renewal):
+        self.ensure_one()
+        product = renewal.product_id
+        description = _(
+            "%(product)s: %(contract)s, %(start)s to %(end)s",
+            product=product.display_name,
+            contract=renewal.name,
+            start=renewal.date_start,
+            end=renewal.date_end,
+        )
+        return {
+            "partner_id": renewal.partner_id.id,
+            "user_id": renewal.user_id.id,
+            "company_id": renewal.company_id.id,
+            "origin": renewal.name,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": description,
+                        "product_uom_qty": 1,
+                        "price_unit": renewal.amount,
+                        "aftersales_contract_id": renewal.id,
+                    }
+                )
+            ],
+        }
+
+    def action_renew(self):
+        """Create the next contract and its quotation, in one step."""
+        not_renewable = self.filtered(lambda c: not c.can_renew)
+        if not_renewable:
+            raise UserError(
+                _(
+                    "Contract %(name)s is %(state)s and cannot be renewed. Running, "
+                    "to-renew and expired contracts can be renewed, once.",
+                    name=not_renewable[0].name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[
+                        not_renewable[0].state
+                    ],
+                )
+            )
+        missing_product = self.filtered(lambda c: not c.product_id)
+        if missing_product:
+            raise UserError(
+                _(
+                    "Contract %(name)s has no Contract Product to quote the renewal "
+                    "with: choose one first.",
+                    name=missing_product[0].name,
+                )
+            )
+        renewals = self.browse()
+        renewal_type = self.env.ref(
+            "aftersales_service.mail_activity_type_contract_renewal"
+        )
+        for contract in self:
+            renewal = contract.copy(contract._prepare_renewal_vals())
+            order = self.env["sale.order"].create(
+                contract._prepare_renewal_order_vals(renewal)
+            )
+            renewal.sale_order_id = order
+            contract.write(
+                {
+                    "state": "renewed",
+                    "renewal_contract_id": renewal.id,
+                    "renewal_order_id": order.id,
+                }
+            )
+            contract.activity_ids.filtered(
+                lambda a: a.activity_type_id == renewal_type
+            ).action_feedback(feedback=_("Renewed as %(name)s.", name=renewal.name))
+            renewals |= renewal
+        if len(renewals) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": self._name,
+                "res_id": renewals.id,
+                "view_mode": "form",
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "domain": [("id", "in", renewals.ids)],
+            "view_mode": "list,form",
+            "name": _("Renewals"),
+        }
+
+    # Notices (scheduled action) --------------------------------------------
+
+    @api.model
+    def _renewal_notice_domain(self, today):
+        return [
+            ("state", "=", "running"),
+            ("renewal_notice_date", "=", False),
+            ("renewal_due_date", "<=", today),
+            ("date_end", ">=", today),
+        ]
+
+    @api.model
+    def _expiry_notice_domain(self, today):
+        return [
+            ("state", "in", ("running", "to_renew")),
+            ("expiry_notice_date", "=", False),
+            ("date_end", "<", today),
+        ]
+
+    @api.model
+    def _cron_send_notices(self, batch_size=200):
+        """Send the renewal notices that are due, then the expiry notices.
+
+        Contracts are selected by what they still need (no notice date yet),
+        in batches; each batch commits outside tests, so a run that stops
+        halfway and runs again notifies each contract exactly once."""
+        today = fields.Date.context_today(self)
+        jobs = [
+            (self._renewal_notice_domain(today), "_send_renewal_notices"),
+            (self._expiry_notice_domain(today), "_send_expiry_notices"),
+        ]
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        remaining = sum(self.search_count(domain) for domain, _method in jobs)
+        done = 0
+        failed = self.browse()
+        for domain, method in jobs:
+            while batch := self.search(
+                [*domain, ("id", "not in", failed.ids)], limit=batch_size, order="id"
+            ):
+                failed |= batch._run_notice_batch(method)
+                done += len(batch)
+                remaining = max(remaining - len(batch), 0)
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _run_notice_batch(self, method):
+        """Run ``method`` on this batch in one savepoint. When it fails, run it
+        contract by contract, so that one bad contract does not hold back the
+        others; return the contracts that failed (they wait for the next
+        run)."""
+        try:
+            with self.env.cr.savepoint():
+                getattr(self, method)()
+        except Exception:
+            if len(self) == 1:
+                _logger.exception("Contract %s: %s failed", self.name, method)
+                return self
+            return self.browse().union(
+                *(contract._run_notice_batch(method) for contract in self)
+            )
+        return self.browse()
+
+    def _send_renewal_notices(self):
+        """Written renewal notice to the customer, an activity for the account
+        manager and the pre-expiry visit for the engineer (保修期满前十天)."""
+        today = fields.Date.context_today(self)
+        template = self.env.ref("aftersales_service.mail_template_contract_renewal")
+        template.send_mail_batch(self.ids)
+        self._message_log_batch(
+            {
+                contract.id: _(
+                    "Renewal notice sent to %(customer)s; the contract is now to "
+                    "renew.",
+                    customer=contract.partner_id.display_name,
+                )
+                for contract in self
+            }
+        )
+        renewal_type = self.env.ref(
+            "aftersales_service.mail_activity_type_contract_renewal"
+        )
+        visit_type = self.env.ref(
+            "aftersales_service.mail_activity_type_pre_expiry_visit"
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        activities = []
+        for contract in self:
+            manager = contract.user_id or self.env.user
+            activities += [
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": renewal_type.id,
+                    "user_id": manager.id,
+                    "date_deadline": contract.date_end,
+                    "summary": _("Renew before %(end)s", end=contract.date_end),
+                },
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": visit_type.id,
+                    "user_id": (contract.engineer_id or manager).id,
+                    "date_deadline": max(today, contract.date_end - timedelta(days=1)),
+                    "summary": _("Pre-expiry visit"),
+                },
+            ]
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        # The batch log above says what changed: no tracking message per record.
+        self.with_context(mail_notrack=True).write(
+            {"state": "to_renew", "renewal_notice_date": fields.Datetime.now()}
+        )
+
+    def _send_expiry_notices(self):
+        """Notice of what stops and what to watch for, with the substitutes of
+        discontinued products (终止保修服务后用户应注意的事项)."""
+        template = self.env.ref("aftersales_service.mail_template_contract_expiry")
+        template.send_mail_batch(self.ids)
+        self._message_log_batch(
+            {
+                contract.id: _(
+                    "The contract ended without renewal and is now expired; expiry "
+                    "notice sent to %(customer)s.",
+                    customer=contract.partner_id.display_name,
+                )
+                for contract in self
+            }
+        )
+        self.with_context(mail_notrack=True).write(
+            {"state": "expired", "expiry_notice_date": fields.Datetime.now()}
+        )
+
+    def _discontinued_products(self):
+        """Products of the covered units that are discontinued, for the expiry
+        notice."""
+        self.ensure_one()
+        return self.lot_ids.product_id.filtered("aftersales_discontinued")

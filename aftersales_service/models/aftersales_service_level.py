@@ -1,0 +1,98 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+TARGET_FIELDS = (
+    "ack_hours",
+    "plan_hours",
+    "arrival_city_hours",
+    "arrival_county_hours",
+    "repair_general_hours",
+    "repair_major_hours",
+)
+
+
+class AftersalesServiceLevel(models.Model):
+    """What a contract promises: how fast we answer, plan, arrive and repair,
+    and on which clock (7×24 or the business hours of a working calendar)."""
+
+    _name = "aftersales.service.level"
+    _description = "Service Level"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", help="Leave empty to offer this level in every company."
+    )
+    around_the_clock = fields.Boolean(
+        string="7×24",
+        default=True,
+        help="Targets count every hour of every day (7×24 duty). Otherwise they "
+        "count the working hours of the calendar.",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Working Hours",
+        help="Business hours the targets count in when the level is not 7×24.",
+    )
+    ack_hours = fields.Float(
+        string="Acknowledge Within",
+        default=0.5,
+        help="Hours from the report to the acknowledgement of the request.",
+    )
+    plan_hours = fields.Float(
+        string="Service Plan Within",
+        default=2.0,
+        help="Hours from the report to a service plan, for a fault that can't be "
+        "solved remotely.",
+    )
+    arrival_city_hours = fields.Float(
+        string="On Site Within (City)",
+        default=24.0,
+        help="Hours from the report to the engineer's arrival, for a customer "
+        "in a city.",
+    )
+    arrival_county_hours = fields.Float(
+        string="On Site Within (County)",
+        default=24.0,
+        help="Hours from the report to the engineer's arrival, for a customer "
+        "in a county.",
+    )
+    repair_general_hours = fields.Float(
+        string="Repair Within (General Fault)",
+        default=4.0,
+        help="Hours from the engineer's arrival to the repair of a general fault.",
+    )
+    repair_major_hours = fields.Float(
+        string="Repair Within (Major Fault)",
+        default=8.0,
+        help="Hours from the engineer's arrival to the repair of a major fault.",
+    )
+    description = fields.Html(translate=True)
+
+    @api.constrains("around_the_clock", "calendar_id", *TARGET_FIELDS)
+    def _check_targets(self):
+        labels = {
+            name: self._fields[name].get_description(self.env)["string"]
+            for name in TARGET_FIELDS
+        }
+        for level in self:
+            for name in TARGET_FIELDS:
+                if level[name] <= 0:
+                    raise ValidationError(
+                        _(
+                            "Service level %(level)s: '%(target)s' must be a "
+                            "positive number of hours.",
+                            level=level.name,
+                            target=labels[name],
+                        )
+                    )
+            if not level.around_the_clock and not level.calendar_id:
+                raise ValidationError(
+                    _(
+                        "Service level %(level)s counts business hours: choose its "
+                        "Working Hours, or make it 7×24.",
+                        level=level.name,
+                    )
+                )
