@@ -4,7 +4,7 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
 from .common import AftersalesCase
@@ -332,3 +332,97 @@ class TestNotices(ContractCase):
 
 QUERIES_ONE_BATCH = 44
 QUERIES_TWO_BATCHES = 67
+
+
+class TestContractAccess(ContractCase):
+    """Account managers edit and renew contracts, the back office reads them,
+    warehouse users see none, and a portal contact sees their own company's
+    contracts and warranties only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.back_office = new_test_user(
+            cls.env,
+            login="as_ctr_bo",
+            groups="aftersales_service.group_aftersales_user",
+        )
+        cls.warehouse_user = new_test_user(
+            cls.env,
+            login="as_ctr_wh",
+            groups="aftersales_service.group_aftersales_warehouse",
+        )
+        cls.contract = cls._contract(cls._today(), cls._today() + timedelta(days=30))
+        cls.contract.action_start()
+        contact = cls.env["res.partner"].create(
+            {
+                "name": "Chen Jie",
+                "parent_id": cls.customer.id,
+                "email": "cj@example.com",
+            }
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login="as_ctr_portal",
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        other = cls.env["res.partner"].create(
+            {"name": "Other Customer", "is_company": True}
+        )
+        cls.other_contract = cls._contract(
+            cls._today(),
+            cls._today() + timedelta(days=30),
+            units=cls.units[:0],
+            partner_id=other.id,
+        )
+        cls.other_contract.action_start()
+        cls.other_warranty = cls._delivered_warranties(
+            cls.product, ["CTR-OTHER"], other
+        )
+
+    def test_account_manager_edits_and_renews(self):
+        contract = self.contract.with_user(self.account_manager)
+        contract.amount = 15000
+        contract.action_renew()
+        self.assertEqual(self.contract.state, "renewed")
+        new = (
+            self.env["aftersales.contract"]
+            .with_user(self.account_manager)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "service_level_id": self.level.id,
+                    "date_start": self._today(),
+                    "date_end": self._today(),
+                }
+            )
+        )
+        self.assertEqual(new.user_id, self.account_manager)
+
+    def test_back_office_reads_only(self):
+        contract = self.contract.with_user(self.back_office)
+        self.assertEqual(contract.partner_id, self.customer)
+        with self.assertRaises(AccessError):
+            contract.amount = 1
+        with self.assertRaises(AccessError):
+            contract.action_renew()
+
+    def test_warehouse_sees_no_contract(self):
+        with self.assertRaises(AccessError):
+            self.contract.with_user(self.warehouse_user).read(["amount"])
+
+    def test_portal_sees_own_company_only(self):
+        Contract = self.env["aftersales.contract"].with_user(self.portal)
+        self.assertEqual(Contract.search([]), self.contract)
+        self.assertEqual(
+            self.contract.with_user(self.portal).date_end, self.contract.date_end
+        )
+        with self.assertRaises(AccessError):
+            self.other_contract.with_user(self.portal).read(["amount"])
+        with self.assertRaises(AccessError):
+            self.contract.with_user(self.portal).write({"amount": 1})
+        Warranty = self.env["aftersales.warranty"].with_user(self.portal)
+        self.assertEqual(Warranty.search([]), self.units.warranty_ids)
+        with self.assertRaises(AccessError):
+            self.other_warranty.with_user(self.portal).read(["end_date"])
