@@ -2,6 +2,8 @@ from . import res_company
 from . import res_config_settings
 from . import product_template
 from . import aftersales_warranty
+from . import aftersales_part_warranty
+from . import aftersales_warranty_extension
 from . import aftersales_service_level
 from . import aftersales_contract
 from . import stock_lot
@@ -9,3 +11,5 @@ from . import stock_move
 from . import stock_move_line
 from . import sale_order
 from . import sale_order_line
+from . import repair_order
+from . import helpdesk_ticket

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -126,6 +128,18 @@ class AftersalesWarranty(models.Model):
         help="Acceptance date plus the warranty duration, or the manufacturer's "
         "end date when that is later.",
     )
+    extension_ids = fields.One2many(
+        "aftersales.warranty.extension", "warranty_id", string="Extensions"
+    )
+    part_warranty_ids = fields.One2many(related="lot_id.part_warranty_ids")
+    extension_days = fields.Integer(
+        compute="_compute_end_date",
+        store=True,
+        help="Days added by the active extensions.",
+    )
+    end_date_explanation = fields.Text(
+        string="How the End Date Is Computed", compute="_compute_end_date_explanation"
+    )
     warranty_status = fields.Selection(
         [
             ("awaiting", "Awaiting Acceptance"),
@@ -202,14 +216,78 @@ class AftersalesWarranty(models.Model):
                 warranty.manufacturer_period,
             )
 
-    @api.depends("acceptance_date", "duration", "period", "manufacturer_end_date")
+    @api.depends(
+        "acceptance_date",
+        "duration",
+        "period",
+        "manufacturer_end_date",
+        "extension_ids.days",
+        "extension_ids.state",
+    )
     def _compute_end_date(self):
         for warranty in self:
+            warranty.extension_days = sum(
+                warranty.extension_ids.filtered(lambda e: e.state == "active").mapped(
+                    "days"
+                )
+            )
             own_end = add_period(
                 warranty.acceptance_date, warranty.duration, warranty.period
             )
             ends = [d for d in (own_end, warranty.manufacturer_end_date) if d]
-            warranty.end_date = own_end and max(ends)
+            warranty.end_date = own_end and max(ends) + timedelta(
+                days=warranty.extension_days
+            )
+
+    @api.depends("end_date")
+    def _compute_end_date_explanation(self):
+        for warranty in self:
+            if not warranty.acceptance_date:
+                warranty.end_date_explanation = _(
+                    "The warranty starts when the customer accepts the unit."
+                )
+                continue
+            period = dict(WARRANTY_PERIODS)[warranty.period]
+            own_end = add_period(
+                warranty.acceptance_date, warranty.duration, warranty.period
+            )
+            lines = [
+                _(
+                    "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
+                    date=warranty.acceptance_date,
+                    duration=warranty.duration,
+                    period=period,
+                    end=own_end,
+                )
+            ]
+            base = own_end
+            if (
+                warranty.manufacturer_end_date
+                and warranty.manufacturer_end_date > own_end
+            ):
+                base = warranty.manufacturer_end_date
+                lines.append(
+                    _(
+                        "The manufacturer's warranty ends later, on %(end)s: it "
+                        "applies.",
+                        end=base,
+                    )
+                )
+            for extension in warranty.extension_ids.filtered(
+                lambda e: e.state == "active"
+            ):
+                lines.append(
+                    _(
+                        "+ %(days)s days: %(reason)s%(origin)s",
+                        days=extension.days,
+                        reason=extension.reason,
+                        origin=extension.ticket_id
+                        and f" ({extension.ticket_id.display_name})"
+                        or "",
+                    )
+                )
+            lines.append(_("Ends on %(end)s", end=warranty.end_date))
+            warranty.end_date_explanation = "\n".join(lines)
 
     @api.depends("state", "acceptance_date", "end_date")
     def _compute_warranty_status(self):

@@ -26,10 +26,40 @@ class ResCompany(models.Model):
         "renewal notice and the account manager a renewal activity.",
     )
 
-    @api.constrains("aftersales_renewal_notice_days")
-    def _check_aftersales_renewal_notice_days(self):
+    aftersales_part_warranty_months = fields.Integer(
+        string="Part Warranty (Months)",
+        default=12,
+        help="Warranty of a part fitted under warranty, from the day it is fitted.",
+    )
+    aftersales_extension_days = fields.Integer(
+        string="Warranty Extension (Days)",
+        default=60,
+        help="Days a unit's warranty is extended each time an unresolvable fault "
+        "stops the customer's work.",
+    )
+
+    @api.constrains(
+        "aftersales_renewal_notice_days",
+        "aftersales_part_warranty_months",
+        "aftersales_extension_days",
+    )
+    def _check_aftersales_settings(self):
         for company in self:
             if company.aftersales_renewal_notice_days < 0:
                 raise ValidationError(
                     _("The renewal notice days cannot be negative (for example 10).")
+                )
+            if company.aftersales_part_warranty_months <= 0:
+                raise ValidationError(
+                    _(
+                        "The part warranty must be a positive number of months "
+                        "(for example 12)."
+                    )
+                )
+            if company.aftersales_extension_days <= 0:
+                raise ValidationError(
+                    _(
+                        "The warranty extension must be a positive number of days "
+                        "(for example 60)."
+                    )
                 )

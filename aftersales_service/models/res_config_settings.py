@@ -13,3 +13,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_renewal_notice_days = fields.Integer(
         related="company_id.aftersales_renewal_notice_days", readonly=False
     )
+    aftersales_part_warranty_months = fields.Integer(
+        related="company_id.aftersales_part_warranty_months", readonly=False
+    )
+    aftersales_extension_days = fields.Integer(
+        related="company_id.aftersales_extension_days", readonly=False
+    )

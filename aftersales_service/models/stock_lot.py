@@ -1,4 +1,8 @@
-from odoo import api, fields, models
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+from .aftersales_contract import ACTIVE_STATES
+from .aftersales_coverage import Coverage
 
 
 class StockLot(models.Model):
@@ -18,6 +22,19 @@ class StockLot(models.Model):
     warranty_acceptance_date = fields.Date(
         related="warranty_id.acceptance_date", string="Accepted On"
     )
+    part_warranty_ids = fields.One2many(
+        "aftersales.part.warranty", "lot_id", string="Part Warranties"
+    )
+    aftersales_replacement_due = fields.Boolean(
+        string="Replacement Due",
+        readonly=True,
+        copy=False,
+        help="Repaired twice for the same fault and failed again: the customer is "
+        "entitled to a free new unit of the same model.",
+    )
+    aftersales_replacement_order_id = fields.Many2one(
+        "sale.order", string="Replacement Order", readonly=True, copy=False
+    )
 
     @api.depends("warranty_ids")
     def _compute_warranty_id(self):
@@ -36,4 +53,124 @@ class StockLot(models.Model):
             "res_id": self.warranty_id.id,
             "view_mode": "form",
             "name": self.warranty_id.display_name,
+        }
+
+    def _aftersales_coverage(self, date, cause="equipment"):
+        """Coverage of each unit in ``self`` on ``date`` for a fault of
+        ``cause``: ``{lot: Coverage}``. Two queries, whatever the number of
+        units."""
+        warranties = self.env["aftersales.warranty"].search(
+            [
+                ("lot_id", "in", self.ids),
+                *self.env["aftersales.warranty"]._domain_valid_on(date),
+            ]
+        )
+        contracts = self.env["aftersales.contract"].search(
+            [
+                ("lot_ids", "in", self.ids),
+                ("state", "in", ACTIVE_STATES),
+                ("date_start", "<=", date),
+                ("date_end", ">=", date),
+            ]
+        )
+        warranty_of = {warranty.lot_id: warranty for warranty in warranties}
+        contract_of = {}
+        for contract in contracts:
+            for lot in contract.lot_ids & self:
+                contract_of.setdefault(lot, contract)
+        return {
+            lot: Coverage.decide(
+                warranty_of.get(lot, self.env["aftersales.warranty"]),
+                contract_of.get(lot, self.env["aftersales.contract"]),
+                cause,
+            )
+            for lot in self
+        }
+
+    def _aftersales_check_repeat_fault(self, category):
+        """A new failure of ``category``: flag the units that were already
+        repaired twice for it (同一设备、同一质量问题连续两次维修仍无法正常使用,
+        无条件免费更换)."""
+        repairs = self.env["repair.order"]._read_group(
+            [
+                ("lot_id", "in", self.ids),
+                ("state", "=", "done"),
+                ("aftersales_fault_category_id", "=", category.id),
+            ],
+            ["lot_id"],
+            ["__count"],
+        )
+        for lot, count in repairs:
+            if count >= 2 and not (
+                lot.aftersales_replacement_due or lot.aftersales_replacement_order_id
+            ):
+                lot.aftersales_replacement_due = True
+                lot.message_post(
+                    body=_(
+                        "Repaired %(count)s times for %(category)s and failed again: "
+                        "a free replacement unit is due.",
+                        count=count,
+                        category=category.display_name,
+                    )
+                )
+
+    def action_create_replacement(self):
+        """Create the free replacement: a zero-priced sale order for a new
+        unit of the same product, confirmed, so that its delivery is ready."""
+        self.ensure_one()
+        if not self.aftersales_replacement_due:
+            raise UserError(
+                _("Unit %(unit)s is not due for a replacement.", unit=self.name)
+            )
+        customer = self.warranty_id.partner_id
+        if not customer:
+            raise UserError(
+                _(
+                    "Unit %(unit)s has no warranty customer to deliver the "
+                    "replacement to.",
+                    unit=self.name,
+                )
+            )
+        # The replacement is owed by the warranty, whoever records it.
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "partner_shipping_id": (
+                        self.warranty_id.site_partner_id or customer
+                    ).id,
+                    "company_id": self.company_id.id or self.env.company.id,
+                    "origin": self.name,
+                    "client_order_ref": _(
+                        "Free replacement of %(unit)s", unit=self.name
+                    ),
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product_id.id,
+                                "product_uom_qty": 1,
+                                "price_unit": 0.0,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        self.write(
+            {
+                "aftersales_replacement_due": False,
+                "aftersales_replacement_order_id": order.id,
+            }
+        )
+        self.message_post(
+            body=_("Free replacement ordered: %(order)s.", order=order.name)
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": order.id,
+            "view_mode": "form",
         }

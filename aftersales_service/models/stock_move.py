@@ -50,3 +50,13 @@ class StockMove(models.Model):
             lots = move.move_line_ids.lot_id
             if drafts and lots:
                 drafts.write({"lot_ids": [Command.link(lot.id) for lot in lots]})
+
+    def _create_repair_sale_order_line(self):
+        result = super()._create_repair_sale_order_line()
+        # A repair covered by a contract charges the parts at cost.
+        for move in self.filtered(
+            lambda m: m.sale_line_id and m.repair_id.aftersales_parts_policy == "cost"
+        ):
+            cost = move.product_id.standard_price
+            move.sale_line_id.write({"price_unit": cost, "technical_price_unit": cost})
+        return result

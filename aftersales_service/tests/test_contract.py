@@ -1,3 +1,4 @@
+from contextlib import suppress
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -237,13 +238,13 @@ class TestNotices(ContractCase):
 
         # The first batch is done (and, outside tests, committed); then the
         # process dies.
-        with patch.object(
-            type(self.env["ir.cron"]), "_notify_progress", stop_after_first_batch
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_notify_progress", stop_after_first_batch
+            ),
+            suppress(Stop),
         ):
-            try:
-                self.Contract._cron_send_notices(batch_size=2)
-            except Stop:
-                pass
+            self.Contract._cron_send_notices(batch_size=2)
         self.assertEqual(len(contracts.filtered("renewal_notice_date")), 2)
         self.Contract._cron_send_notices(batch_size=2)
         for contract in contracts:

@@ -1,0 +1,104 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class AftersalesWarrantyExtension(models.Model):
+    """Days added to a unit's warranty because an unresolvable fault stopped
+    the customer's work (质保期相应延长60天). Every extension is a line with
+    its reason and source; none is silent."""
+
+    _name = "aftersales.warranty.extension"
+    _description = "Warranty Extension"
+    _order = "create_date, id"
+
+    warranty_id = fields.Many2one(
+        "aftersales.warranty", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="warranty_id.company_id", store=True)
+    days = fields.Integer(required=True)
+    reason = fields.Char(required=True)
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket",
+        string="Request",
+        index="btree_not_null",
+        help="The incident that caused the extension.",
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("reversed", "Reversed")],
+        default="active",
+        required=True,
+        copy=False,
+    )
+    reversal_reason = fields.Char(readonly=True, copy=False)
+    reversed_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    reversed_on = fields.Datetime(readonly=True, copy=False)
+
+    def init(self):
+        # At most one extension per incident (the reversed ones excepted).
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS aftersales_warranty_extension_ticket_uniq
+                ON aftersales_warranty_extension (warranty_id, ticket_id)
+             WHERE state = 'active' AND ticket_id IS NOT NULL
+            """
+        )
+
+    @api.constrains("days")
+    def _check_days(self):
+        for extension in self:
+            if extension.days <= 0:
+                raise ValidationError(
+                    _(
+                        "A warranty extension adds a positive number of days "
+                        "(for example 60), not %(days)s.",
+                        days=extension.days,
+                    )
+                )
+
+    @api.constrains("ticket_id", "warranty_id", "state")
+    def _check_one_per_incident(self):
+        for extension in self.filtered(lambda e: e.ticket_id and e.state == "active"):
+            twins = self.search_count(
+                [
+                    ("warranty_id", "=", extension.warranty_id.id),
+                    ("ticket_id", "=", extension.ticket_id.id),
+                    ("state", "=", "active"),
+                ]
+            )
+            if twins > 1:
+                raise ValidationError(
+                    _(
+                        "Request %(ticket)s already extended the warranty of %(unit)s: "
+                        "an incident extends a warranty once.",
+                        ticket=extension.ticket_id.display_name,
+                        unit=extension.warranty_id.lot_id.name,
+                    )
+                )
+
+    def action_reverse(self, reason):
+        """Take the extension back (managers only), saying why."""
+        if not self.env.user.has_group("aftersales_service.group_aftersales_manager"):
+            raise UserError(
+                _("Only a service manager can reverse a warranty extension.")
+            )
+        if not (reason or "").strip():
+            raise UserError(_("Say why the extension is reversed."))
+        if self.filtered(lambda e: e.state != "active"):
+            raise UserError(_("This extension is already reversed."))
+        self.write(
+            {
+                "state": "reversed",
+                "reversal_reason": reason.strip(),
+                "reversed_by_id": self.env.uid,
+                "reversed_on": fields.Datetime.now(),
+            }
+        )
+        for extension in self:
+            extension.warranty_id.message_post(
+                body=_(
+                    "Extension of %(days)s days reversed: %(reason)s",
+                    days=extension.days,
+                    reason=extension.reversal_reason,
+                )
+            )
+        return True
