@@ -33,16 +33,6 @@ class AftersalesWarrantyExtension(models.Model):
     reversed_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     reversed_on = fields.Datetime(readonly=True, copy=False)
 
-    def init(self):
-        # At most one extension per incident (the reversed ones excepted).
-        self.env.cr.execute(
-            """
-            CREATE UNIQUE INDEX IF NOT EXISTS aftersales_warranty_extension_ticket_uniq
-                ON aftersales_warranty_extension (warranty_id, ticket_id)
-             WHERE state = 'active' AND ticket_id IS NOT NULL
-            """
-        )
-
     @api.constrains("days")
     def _check_days(self):
         for extension in self:

@@ -41,6 +41,12 @@ class HelpdeskTicket(models.Model):
         if not self.lot_id:
             raise UserError(_("Set the unit of this request first."))
         warranty = self.lot_id.warranty_id
+        if warranty:
+            # Two people marking the same incident at once extend it once.
+            self.env.cr.execute(
+                "SELECT id FROM aftersales_warranty WHERE id = %s FOR UPDATE",
+                [warranty.id],
+            )
         if warranty.state != "accepted":
             raise UserError(
                 _(

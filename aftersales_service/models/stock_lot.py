@@ -57,8 +57,8 @@ class StockLot(models.Model):
 
     def _aftersales_coverage(self, date, cause="equipment"):
         """Coverage of each unit in ``self`` on ``date`` for a fault of
-        ``cause``: ``{lot: Coverage}``. Two queries, whatever the number of
-        units."""
+        ``cause``: ``{lot: Coverage}``, in the same few queries whatever the
+        number of units."""
         warranties = self.env["aftersales.warranty"].search(
             [
                 ("lot_id", "in", self.ids),

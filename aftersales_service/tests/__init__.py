@@ -2,3 +2,4 @@ from . import test_warranty
 from . import test_access
 from . import test_translation
 from . import test_contract
+from . import test_warranty_rules
