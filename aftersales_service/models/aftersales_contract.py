@@ -422,7 +422,7 @@ class AftersalesContract(models.Model):
         template.send_mail_batch(self.ids)
         self._message_log_batch(
             {
-                contract.id: _(
+                contract.id: self.env._(
                     "Renewal notice sent to %(customer)s; the contract is now to "
                     "renew.",
                     customer=contract.partner_id.display_name,
@@ -473,7 +473,7 @@ class AftersalesContract(models.Model):
         template.send_mail_batch(self.ids)
         self._message_log_batch(
             {
-                contract.id: _(
+                contract.id: self.env._(
                     "The contract ended without renewal and is now expired; expiry "
                     "notice sent to %(customer)s.",
                     customer=contract.partner_id.display_name,
