@@ -276,16 +276,20 @@ class AftersalesWarranty(models.Model):
             for extension in warranty.extension_ids.filtered(
                 lambda e: e.state == "active"
             ):
-                lines.append(
-                    _(
-                        "+ %(days)s days: %(reason)s%(origin)s",
+                if extension.ticket_id:
+                    line = _(
+                        "+ %(days)s days: %(reason)s (%(ticket)s)",
                         days=extension.days,
                         reason=extension.reason,
-                        origin=extension.ticket_id
-                        and f" ({extension.ticket_id.display_name})"
-                        or "",
+                        ticket=extension.ticket_id.display_name,
                     )
-                )
+                else:
+                    line = _(
+                        "+ %(days)s days: %(reason)s",
+                        days=extension.days,
+                        reason=extension.reason,
+                    )
+                lines.append(line)
             lines.append(_("Ends on %(end)s", end=warranty.end_date))
             warranty.end_date_explanation = "\n".join(lines)
 

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
@@ -34,3 +37,41 @@ class TestChinese(TransactionCase):
         with self.assertRaises(UserError) as caught:
             warranty.record_acceptance("2026-01-01", "王伟")
         self.assertIn("请选择要验收的质保", str(caught.exception))
+
+    def test_notices_render_in_the_customer_language(self):
+        level = self.env.ref("aftersales_service.service_level_standard")
+        today = fields.Date.context_today(self.env["aftersales.contract"])
+        contracts = self.env["aftersales.contract"]
+        for lang, name in (("zh_CN", "杭州地铁"), ("en_US", "Metro Ltd")):
+            partner = self.env["res.partner"].create(
+                {"name": name, "lang": lang, "email": f"{lang}@example.com"}
+            )
+            for end in (today + timedelta(days=3), today - timedelta(days=1)):
+                contracts |= contracts.create(
+                    {
+                        "partner_id": partner.id,
+                        "service_level_id": level.id,
+                        "date_start": end - timedelta(days=365),
+                        "date_end": end,
+                    }
+                )
+        contracts.action_start()
+        contracts._cron_send_notices()
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "aftersales.contract"), ("res_id", "in", contracts.ids)]
+        )
+        bodies = {
+            (
+                mail.recipient_ids.lang,
+                "ended"
+                if "已到期" in mail.subject or "ended" in mail.subject
+                else "renew",
+            ): mail
+            for mail in mails
+        }
+        self.assertIn("办理续保手续", bodies["zh_CN", "renew"].body_html)
+        self.assertIn("杭州地铁", bodies["zh_CN", "renew"].body_html)
+        self.assertIn("以下服务终止", bodies["zh_CN", "ended"].body_html)
+        self.assertIn("please arrange the renewal", bodies["en_US", "renew"].body_html)
+        self.assertIn("the following services stop", bodies["en_US", "ended"].body_html)
+        self.assertIn("将于", bodies["zh_CN", "renew"].subject)
