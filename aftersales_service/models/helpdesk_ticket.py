@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "aftersales.coverage.mixin"]
 
     lot_id = fields.Many2one(
         "stock.lot",

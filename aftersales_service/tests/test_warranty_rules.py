@@ -142,6 +142,27 @@ class TestCoverage(RulesCase):
         self.assertEqual(expired.aftersales_coverage, "none")
         self.assertFalse(expired.under_warranty)
 
+    def test_request_takes_coverage_too(self):
+        contract = self._contract_for(self.under_contract)
+        ticket = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Fan noise",
+                "description": "Fan noise",
+                "lot_id": self.under_contract.id,
+            }
+        )
+        self.assertEqual(ticket.aftersales_coverage, "contract")
+        self.assertEqual(ticket.aftersales_contract_id, contract)
+        self.assertEqual(
+            (ticket.aftersales_parts_policy, ticket.aftersales_labour_policy),
+            ("cost", "free"),
+        )
+        ticket.aftersales_fault_cause = "user"
+        self.assertEqual(ticket.aftersales_coverage, "user_damage")
+        ticket.lot_id = self.in_warranty
+        self.assertEqual(ticket.aftersales_coverage, "user_damage")
+        self.assertEqual(ticket.aftersales_warranty_id, self.in_warranty.warranty_id)
+
     def test_contract_repair_charges_parts_at_cost(self):
         contract = self._contract_for(self.under_contract)
         repair = self._repair(self.under_contract)
