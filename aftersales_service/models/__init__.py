@@ -13,4 +13,7 @@ from . import stock_move_line
 from . import sale_order
 from . import sale_order_line
 from . import repair_order
+from . import aftersales_duty
+from . import helpdesk_ticket_stage
 from . import helpdesk_ticket
+from . import res_partner

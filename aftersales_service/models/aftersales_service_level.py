@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -96,3 +98,25 @@ class AftersalesServiceLevel(models.Model):
                         level=level.name,
                     )
                 )
+
+    # Clock arithmetic -------------------------------------------------------
+
+    def _add_hours(self, start, hours):
+        """The moment ``hours`` of this level's clock after ``start`` (naive
+        UTC datetimes, as Odoo stores them): every hour when 7×24, the working
+        hours of its calendar (public holidays excluded) otherwise."""
+        self.ensure_one()
+        if self.around_the_clock or not self.calendar_id:
+            return start + timedelta(hours=hours)
+        if hours <= 0:
+            return start
+        return self.calendar_id.plan_hours(hours, start, compute_leaves=True)
+
+    def _hours_between(self, start, end):
+        """Hours of this level's clock between two naive UTC datetimes."""
+        self.ensure_one()
+        if end <= start:
+            return 0.0
+        if self.around_the_clock or not self.calendar_id:
+            return (end - start).total_seconds() / 3600
+        return self.calendar_id.get_work_hours_count(start, end, compute_leaves=True)

@@ -1,10 +1,35 @@
+from datetime import timedelta
+
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+# The response-time phases (T3), in order; each has its ``<phase>_deadline``,
+# ``<phase>_done_at``, ``<phase>_hours`` and ``<phase>_met`` fields.
+PHASES = ("ack", "plan", "arrival", "repair")
+SEVERITIES = [("general", "General Fault"), ("major", "Major Fault")]
+FAULT_NATURES = [
+    ("hardware", "Hardware"),
+    ("software", "Software"),
+    ("network", "Network"),
+    ("power", "Power Supply"),
+    ("environment", "Environment"),
+    ("operation", "Operation"),
+    ("other", "Other"),
+]
+IMPACTS = [
+    ("low", "Low: work goes on"),
+    ("medium", "Medium: work slowed down"),
+    ("high", "High: part of the work stopped"),
+    ("stopped", "Stopped: the customer's work stopped"),
+]
 
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
     _inherit = ["helpdesk.ticket", "aftersales.coverage.mixin"]
+    _aftersales_coverage_date_field = "reported_at"
 
     lot_id = fields.Many2one(
         "stock.lot",
@@ -20,6 +45,384 @@ class HelpdeskTicket(models.Model):
         "aftersales.warranty.extension", "ticket_id", string="Warranty Extensions"
     )
 
+    # T2: what the user reports (故障原因、发生时间、性质、类别、位置、影响程度、
+    # 用户已处理措施)
+    reported_at = fields.Datetime(
+        string="Reported On",
+        default=fields.Datetime.now,
+        required=True,
+        copy=False,
+        help="When the customer reported the fault: the response-time clocks "
+        "start here.",
+    )
+    fault_occurred_at = fields.Datetime(string="Fault Occurred On")
+    fault_description = fields.Text(
+        string="Fault Cause Found", help="The cause of the fault, as found."
+    )
+    fault_nature = fields.Selection(FAULT_NATURES, string="Nature")
+    fault_location = fields.Char(help="Where the fault is: site, room, cabinet.")
+    fault_impact = fields.Selection(IMPACTS, string="Impact")
+    user_measures = fields.Text(
+        string="Measures Already Taken", help="What the user has already done."
+    )
+    severity = fields.Selection(
+        SEVERITIES, default="general", required=True, tracking=True
+    )
+
+    # T3: response-time clocks
+    service_level_id = fields.Many2one(
+        "aftersales.service.level",
+        compute="_compute_service_level_id",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="From the unit's contract, else the company's default level.",
+    )
+    zone = fields.Selection(
+        [("city", "City"), ("county", "County")],
+        compute="_compute_zone",
+        store=True,
+        readonly=False,
+        help="Sets the on-site target: from the customer's address.",
+    )
+    clock_paused = fields.Boolean(
+        compute="_compute_clock_paused", store=True, help="Waiting for the customer."
+    )
+    paused_since = fields.Datetime(readonly=True, copy=False)
+    paused_hours = fields.Float(
+        readonly=True, copy=False, help="Clock hours spent waiting for the customer."
+    )
+    paused_hours_at_arrival = fields.Float(readonly=True, copy=False)
+    ack_done_at = fields.Datetime(string="Acknowledged On", copy=False, readonly=True)
+    plan_done_at = fields.Datetime(
+        string="Service Planned On", copy=False, readonly=True
+    )
+    arrival_done_at = fields.Datetime(string="On Site On", copy=False, readonly=True)
+    repair_done_at = fields.Datetime(string="Repaired On", copy=False, readonly=True)
+    ack_deadline = fields.Datetime(
+        string="Acknowledge By", compute="_compute_deadlines", store=True
+    )
+    plan_deadline = fields.Datetime(
+        string="Plan By", compute="_compute_deadlines", store=True
+    )
+    arrival_deadline = fields.Datetime(
+        string="On Site By", compute="_compute_deadlines", store=True
+    )
+    repair_deadline = fields.Datetime(
+        string="Repair By", compute="_compute_deadlines", store=True
+    )
+    ack_hours = fields.Float(
+        string="Acknowledgement Time (h)", compute="_compute_outcomes", store=True
+    )
+    plan_hours = fields.Float(
+        string="Service Plan Time (h)", compute="_compute_outcomes", store=True
+    )
+    arrival_hours = fields.Float(
+        string="Arrival Time (h)", compute="_compute_outcomes", store=True
+    )
+    repair_hours = fields.Float(
+        string="Repair Time (h)", compute="_compute_outcomes", store=True
+    )
+    ack_met = fields.Boolean(
+        string="Acknowledged in Time", compute="_compute_outcomes", store=True
+    )
+    plan_met = fields.Boolean(
+        string="Planned in Time", compute="_compute_outcomes", store=True
+    )
+    arrival_met = fields.Boolean(
+        string="On Site in Time", compute="_compute_outcomes", store=True
+    )
+    repair_met = fields.Boolean(
+        string="Repaired in Time", compute="_compute_outcomes", store=True
+    )
+    escalated_phases = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Phases whose breach was escalated, comma-separated.",
+    )
+    next_deadline = fields.Datetime(
+        compute="_compute_next_deadline",
+        store=True,
+        index=True,
+        help="The earliest deadline still open and not escalated.",
+    )
+    clock_status = fields.Selection(
+        [("on_time", "On Time"), ("near", "Due Soon"), ("late", "Late")],
+        compute="_compute_clock_status",
+    )
+
+    @api.depends("aftersales_contract_id", "company_id")
+    def _compute_service_level_id(self):
+        fallback = {}
+        for ticket in self:
+            company = ticket.company_id or self.env.company
+            if company not in fallback:
+                fallback[company] = company.aftersales_service_level_id or self.env[
+                    "aftersales.service.level"
+                ].search([("company_id", "in", [False, company.id])], limit=1)
+            ticket.service_level_id = (
+                ticket.aftersales_contract_id.service_level_id or fallback[company]
+            )
+
+    @api.depends("partner_id.commercial_partner_id.aftersales_zone")
+    def _compute_zone(self):
+        for ticket in self:
+            ticket.zone = (
+                ticket.partner_id.commercial_partner_id.aftersales_zone or "city"
+            )
+
+    @api.depends("stage_id.aftersales_pauses_clock")
+    def _compute_clock_paused(self):
+        for ticket in self:
+            ticket.clock_paused = ticket.stage_id.aftersales_pauses_clock
+
+    def _phase_target(self, phase):
+        level = self.service_level_id
+        if phase == "arrival":
+            return level[f"arrival_{self.zone or 'city'}_hours"]
+        if phase == "repair":
+            return level[f"repair_{self.severity}_hours"]
+        return level[f"{phase}_hours"]
+
+    def _phase_start(self, phase):
+        return self.arrival_done_at if phase == "repair" else self.reported_at
+
+    def _phase_paused_hours(self, phase):
+        """Hours the clock of ``phase`` was stopped while waiting for the
+        customer."""
+        if phase == "repair":
+            return self.paused_hours - self.paused_hours_at_arrival
+        return self.paused_hours
+
+    @api.depends(
+        "reported_at",
+        "service_level_id",
+        "zone",
+        "severity",
+        "arrival_done_at",
+        "paused_hours",
+        "paused_hours_at_arrival",
+    )
+    def _compute_deadlines(self):
+        for ticket in self:
+            level = ticket.service_level_id
+            for phase in PHASES:
+                start = ticket._phase_start(phase)
+                ticket[f"{phase}_deadline"] = (
+                    level
+                    and start
+                    and level._add_hours(
+                        start,
+                        ticket._phase_target(phase) + ticket._phase_paused_hours(phase),
+                    )
+                )
+
+    @api.depends(
+        "ack_done_at",
+        "plan_done_at",
+        "arrival_done_at",
+        "repair_done_at",
+        "ack_deadline",
+        "plan_deadline",
+        "arrival_deadline",
+        "repair_deadline",
+    )
+    def _compute_outcomes(self):
+        for ticket in self:
+            for phase in PHASES:
+                done, start = ticket[f"{phase}_done_at"], ticket._phase_start(phase)
+                deadline = ticket[f"{phase}_deadline"]
+                hours = met = False
+                if done and start and ticket.service_level_id:
+                    hours = max(
+                        ticket.service_level_id._hours_between(start, done)
+                        - ticket._phase_paused_hours(phase),
+                        0.0,
+                    )
+                    met = bool(deadline) and done <= deadline
+                ticket[f"{phase}_hours"] = hours
+                ticket[f"{phase}_met"] = met
+
+    def _open_phases(self):
+        """Phases whose clock runs: started, not done, not escalated."""
+        self.ensure_one()
+        escalated = (self.escalated_phases or "").split(",")
+        return [
+            phase
+            for phase in PHASES
+            if self[f"{phase}_deadline"]
+            and not self[f"{phase}_done_at"]
+            and phase not in escalated
+        ]
+
+    @api.depends(
+        "ack_deadline",
+        "plan_deadline",
+        "arrival_deadline",
+        "repair_deadline",
+        "ack_done_at",
+        "plan_done_at",
+        "arrival_done_at",
+        "repair_done_at",
+        "escalated_phases",
+        "clock_paused",
+        "stage_id.closed",
+    )
+    def _compute_next_deadline(self):
+        for ticket in self:
+            deadlines = [ticket[f"{phase}_deadline"] for phase in ticket._open_phases()]
+            ticket.next_deadline = (
+                not ticket.clock_paused
+                and not ticket.stage_id.closed
+                and deadlines
+                and min(deadlines)
+            )
+
+    @api.depends("next_deadline")
+    def _compute_clock_status(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if not ticket.next_deadline:
+                ticket.clock_status = False
+            elif ticket.next_deadline < now:
+                ticket.clock_status = "late"
+            elif (ticket.next_deadline - now).total_seconds() < 3600:
+                ticket.clock_status = "near"
+            else:
+                ticket.clock_status = "on_time"
+
+    def write(self, vals):
+        pausing = "stage_id" in vals and self._clock_pause_changes(vals["stage_id"])
+        result = super().write(vals)
+        if pausing:
+            self._apply_pause_changes()
+        if vals.get("user_id"):
+            # Taking the request acknowledges it.
+            self._complete_phase("ack")
+        return result
+
+    def _clock_pause_changes(self, stage_id):
+        stage = self.env["helpdesk.ticket.stage"].browse(stage_id)
+        return any(t.clock_paused != stage.aftersales_pauses_clock for t in self)
+
+    def _apply_pause_changes(self):
+        """Start or stop waiting for the customer: the clocks stop, then
+        their deadlines move by the time waited."""
+        now = fields.Datetime.now()
+        for ticket in self:
+            if ticket.clock_paused and not ticket.paused_since:
+                ticket.paused_since = now
+            elif not ticket.clock_paused and ticket.paused_since:
+                waited = ticket.service_level_id._hours_between(
+                    ticket.paused_since, now
+                )
+                ticket.write(
+                    {
+                        "paused_since": False,
+                        "paused_hours": ticket.paused_hours + waited,
+                    }
+                )
+
+    def _complete_phase(self, phase):
+        """Stamp ``phase`` done now (once)."""
+        now = fields.Datetime.now()
+        for ticket in self.filtered(lambda t: not t[f"{phase}_done_at"]):
+            vals = {f"{phase}_done_at": now}
+            if phase == "arrival":
+                vals["paused_hours_at_arrival"] = ticket.paused_hours
+            ticket.write(vals)
+
+    def action_acknowledge(self):
+        self._complete_phase("ack")
+        return True
+
+    def action_on_site(self):
+        """The engineer is on site: the repair clock starts. Being there
+        acknowledges the request and answers for its service plan."""
+        for phase in ("ack", "plan", "arrival"):
+            self._complete_phase(phase)
+        return True
+
+    def action_repaired(self):
+        missing = self.filtered(lambda t: not t.arrival_done_at)
+        if missing:
+            raise UserError(
+                _(
+                    "Request %(name)s: record the engineer's arrival on site before "
+                    "the repair.",
+                    name=missing[0].display_name,
+                )
+            )
+        self._complete_phase("repair")
+        return True
+
+    # Breach escalation (scheduled action) -----------------------------------
+
+    @api.model
+    def _cron_escalate_breaches(self, batch_size=500):
+        """Escalate the phases whose deadline passed: a message on the request
+        and an activity for the supervisor, once per phase. Requests are found
+        by their indexed next deadline."""
+        now = fields.Datetime.now()
+        activity_type = self.env.ref("aftersales_service.mail_activity_type_breach")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        while tickets := self.search(
+            [("next_deadline", "<", now)], limit=batch_size, order="next_deadline"
+        ):
+            activities, bodies = [], {}
+            for ticket in tickets:
+                late = [
+                    phase
+                    for phase in ticket._open_phases()
+                    if ticket[f"{phase}_deadline"] < now
+                ]
+                labels = self._phase_labels()
+                names = ", ".join(labels[phase] for phase in late)
+                supervisor = ticket._breach_supervisor()
+                bodies[ticket.id] = self.env._(
+                    "Response time missed: %(phases)s. Escalated to %(user)s.",
+                    phases=names,
+                    user=supervisor.name,
+                )
+                activities.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": ticket.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": supervisor.id,
+                        "summary": self.env._("Missed: %(phases)s", phases=names),
+                        "date_deadline": fields.Date.context_today(ticket),
+                    }
+                )
+                ticket.escalated_phases = ",".join(
+                    filter(None, [ticket.escalated_phases, *late])
+                )
+            tickets._message_log_batch(bodies)
+            self.env["mail.activity"].with_context(
+                mail_activity_quick_update=True
+            ).create(activities)
+            self.env["ir.cron"]._notify_progress(
+                done=len(tickets),
+                remaining=self.search_count([("next_deadline", "<", now)]),
+            )
+
+    def _phase_labels(self):
+        return {
+            "ack": _("Acknowledgement"),
+            "plan": _("Service Plan"),
+            "arrival": _("On Site"),
+            "repair": _("Repair"),
+        }
+
+    def _breach_supervisor(self):
+        self.ensure_one()
+        return (
+            self.team_id.user_id
+            or self.company_id.aftersales_supervisor_id
+            or self.user_id
+            or self.env.user
+        )
+
     @api.onchange("lot_id")
     def _onchange_lot_id_partner(self):
         if self.lot_id.warranty_id.partner_id and not self.partner_id:
@@ -27,9 +430,36 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("user_id"):
+                on_call = self._on_call_user(vals)
+                if on_call:
+                    vals["user_id"] = on_call.id
         tickets = super().create(vals_list)
         tickets._check_repeat_faults()
+        tickets.filtered("clock_paused")._apply_pause_changes()
         return tickets
+
+    @api.model
+    def _on_call_user(self, vals):
+        """The engineer on call for a request reported outside the company's
+        business hours (7*24 小时值班制度); nobody during business hours."""
+        company = (
+            self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+        )
+        reported = (
+            fields.Datetime.to_datetime(vals.get("reported_at"))
+            or fields.Datetime.now()
+        )
+        calendar = company.resource_calendar_id
+        if calendar:
+            start = pytz.utc.localize(reported)
+            working = calendar._work_intervals_batch(
+                start, start + timedelta(minutes=1)
+            )
+            if working[False]:
+                return self.env["res.users"]
+        return self.env["aftersales.duty"]._on_call(reported, company)
 
     def _check_repeat_faults(self):
         for ticket in self.filtered(lambda t: t.lot_id and t.category_id):

@@ -26,6 +26,17 @@ class ResCompany(models.Model):
         "renewal notice and the account manager a renewal activity.",
     )
 
+    aftersales_service_level_id = fields.Many2one(
+        "aftersales.service.level",
+        string="Default Service Level",
+        help="Service level of requests about units with no running contract.",
+    )
+    aftersales_supervisor_id = fields.Many2one(
+        "res.users",
+        string="Escalation Supervisor",
+        help="Gets the activity when a request misses a response time and its "
+        "team has no leader.",
+    )
     aftersales_part_warranty_months = fields.Integer(
         string="Part Warranty (Months)",
         default=12,

@@ -1,0 +1,54 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class AftersalesDuty(models.Model):
+    """A shift of the 7×24 duty roster (7*24 小时值班制度): who is on call,
+    from when to when. Requests reported outside business hours go to them."""
+
+    _name = "aftersales.duty"
+    _description = "On-Call Duty"
+    _order = "date_start desc"
+    _check_company_auto = True
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="On Call",
+        required=True,
+        domain="[('share', '=', False)]",
+        index=True,
+    )
+    date_start = fields.Datetime(string="From", required=True, index=True)
+    date_end = fields.Datetime(string="To", required=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    phone = fields.Char(related="user_id.partner_id.phone", string="Phone")
+    note = fields.Char()
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for duty in self:
+            if duty.date_end <= duty.date_start:
+                raise ValidationError(
+                    _("A duty shift ends after it starts: correct the To date.")
+                )
+
+    @api.model
+    def _on_call(self, moment, company):
+        """The user on call at ``moment`` (naive UTC) for ``company``."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("date_start", "<=", moment),
+                ("date_end", ">", moment),
+            ],
+            order="date_start desc",
+            limit=1,
+        ).user_id
+
+    def _compute_display_name(self):
+        for duty in self:
+            duty.display_name = (
+                f"{duty.user_id.name}: {duty.date_start} - {duty.date_end}"
+            )

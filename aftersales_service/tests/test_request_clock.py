@@ -1,0 +1,300 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import new_test_user
+
+from .common import AftersalesCase
+
+# 2026-11-23 is a Monday; the test calendar counts Monday to Friday, 9:00 to
+# 17:00 UTC.
+MON, TUE, FRI, SAT = 23, 24, 27, 28
+
+
+def at(day, hour, minute=0):
+    return datetime(2026, 11, day, hour, minute)
+
+
+class ClockCase(AftersalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Weekdays 9-17 UTC",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": 9,
+                            "hour_to": 17,
+                            "day_period": "morning",
+                        }
+                    )
+                    for day in range(5)
+                ],
+            }
+        )
+        targets = {
+            "ack_hours": 4,
+            "plan_hours": 2,
+            "arrival_city_hours": 8,
+            "arrival_county_hours": 16,
+            "repair_general_hours": 4,
+            "repair_major_hours": 8,
+        }
+        Level = cls.env["aftersales.service.level"]
+        cls.business = Level.create(
+            {
+                "name": "Business",
+                "around_the_clock": False,
+                "calendar_id": cls.calendar.id,
+                **targets,
+            }
+        )
+        cls.round_the_clock = Level.create(
+            {"name": "7x24", "around_the_clock": True, **targets}
+        )
+        cls.county_customer = cls.env["res.partner"].create(
+            {
+                "name": "Deqing County Power",
+                "is_company": True,
+                "aftersales_zone": "county",
+            }
+        )
+        cls.awaiting = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_awaiting")
+        cls.in_progress = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
+
+    def _request(self, reported, level=None, **values):
+        return self.env["helpdesk.ticket"].create(
+            {
+                "name": "Cabinet alarm",
+                "description": "Cabinet alarm",
+                "partner_id": self.customer.id,
+                "reported_at": reported,
+                "service_level_id": (level or self.round_the_clock).id,
+                "user_id": self.env.uid,
+                **values,
+            }
+        )
+
+
+class TestClockArithmetic(ClockCase):
+    """Deadlines against hand-computed datetimes."""
+
+    def test_business_hours_across_a_night(self):
+        # Tuesday 15:00 + 4 business hours: 15-17 Tuesday, 9-11 Wednesday.
+        request = self._request(at(TUE, 15), self.business)
+        self.assertEqual(request.ack_deadline, at(25, 11))
+        # + 2 hours: Tuesday 17:00.
+        self.assertEqual(request.plan_deadline, at(TUE, 17))
+
+    def test_business_hours_across_a_weekend(self):
+        # Friday 16:00 + 4 business hours: 16-17 Friday, 9-12 Monday.
+        request = self._request(at(FRI, 16), self.business)
+        self.assertEqual(request.ack_deadline, at(30, 12))
+        # Friday 16:00 + 8 business hours (city): 1 Friday, 7 Monday: 16:00.
+        self.assertEqual(request.arrival_deadline, at(30, 16))
+
+    def test_round_the_clock(self):
+        request = self._request(at(FRI, 16))
+        self.assertEqual(request.ack_deadline, at(FRI, 20))
+        self.assertEqual(request.plan_deadline, at(FRI, 18))
+        self.assertEqual(request.arrival_deadline, at(SAT, 0))
+        self.assertFalse(request.repair_deadline)
+
+    def test_city_and_county(self):
+        city = self._request(at(FRI, 16))
+        county = self._request(at(FRI, 16), partner_id=self.county_customer.id)
+        self.assertEqual(city.zone, "city")
+        self.assertEqual(county.zone, "county")
+        self.assertEqual(city.arrival_deadline, at(SAT, 0))
+        self.assertEqual(county.arrival_deadline, at(SAT, 8))
+
+    def test_general_and_major_repair(self):
+        general = self._request(at(FRI, 16))
+        major = self._request(at(FRI, 16), severity="major")
+        for request in general | major:
+            with freeze_time(at(SAT, 1)):
+                request.action_on_site()
+        self.assertEqual(general.repair_deadline, at(SAT, 5))
+        self.assertEqual(major.repair_deadline, at(SAT, 9))
+
+    def test_a_pause_moves_the_deadlines(self):
+        request = self._request(at(TUE, 10))
+        self.assertEqual(request.ack_deadline, at(TUE, 14))
+        with freeze_time(at(TUE, 11)):
+            request.stage_id = self.awaiting
+        self.assertTrue(request.clock_paused)
+        self.assertFalse(request.next_deadline)
+        with freeze_time(at(TUE, 13)):
+            request.stage_id = self.in_progress
+        self.assertEqual(request.paused_hours, 2)
+        self.assertEqual(request.ack_deadline, at(TUE, 16))
+        with freeze_time(at(TUE, 15)):
+            request.action_acknowledge()
+        # Five hours after the report, two of them waiting: three on the clock.
+        self.assertEqual(request.ack_hours, 3)
+        self.assertTrue(request.ack_met)
+
+    def test_business_hours_pause_counts_working_time_only(self):
+        request = self._request(at(FRI, 15), self.business)
+        self.assertEqual(request.ack_deadline, at(30, 11))
+        with freeze_time(at(FRI, 16)):
+            request.stage_id = self.awaiting
+        with freeze_time(at(30, 10)):  # Monday: 1 h Friday + 1 h Monday waited
+            request.stage_id = self.in_progress
+        self.assertEqual(request.paused_hours, 2)
+        self.assertEqual(request.ack_deadline, at(30, 13))
+
+
+class TestOutcomes(ClockCase):
+    def test_phases_met_and_missed(self):
+        request = self._request(at(TUE, 10))
+        with freeze_time(at(TUE, 10, 30)):
+            request.action_acknowledge()
+        with freeze_time(at(TUE, 20)):
+            request.action_on_site()
+        with freeze_time(at(TUE, 23)):
+            request.action_repaired()
+        self.assertTrue(request.ack_met)
+        self.assertEqual(request.ack_hours, 0.5)
+        self.assertFalse(request.arrival_met)  # due at 18:00
+        self.assertEqual(request.arrival_hours, 10)
+        self.assertTrue(request.repair_met)  # due at 24:00
+        self.assertEqual(request.repair_hours, 3)
+        self.assertEqual(request.plan_done_at, at(TUE, 20))
+        self.assertFalse(request.next_deadline)
+
+    def test_repair_needs_arrival(self):
+        request = self._request(at(TUE, 10))
+        with self.assertRaisesText(Exception, "arrival on site"):
+            request.action_repaired()
+        self.assertFalse(request.repair_done_at)
+
+    def test_taking_a_request_acknowledges_it(self):
+        request = self._request(at(TUE, 10), user_id=False)
+        self.assertFalse(request.ack_done_at)
+        with freeze_time(at(TUE, 10, 20)):
+            request.user_id = self.env.user
+        self.assertEqual(request.ack_done_at, at(TUE, 10, 20))
+
+
+class TestEscalation(ClockCase):
+    def test_one_activity_per_missed_phase(self):
+        leader = new_test_user(
+            self.env,
+            login="as_leader",
+            groups="aftersales_service.group_aftersales_manager",
+        )
+        team = self.env["helpdesk.ticket.team"].create(
+            {"name": "Hotline", "user_id": leader.id}
+        )
+        request = self._request(at(TUE, 10), team_id=team.id)
+        Ticket = self.env["helpdesk.ticket"]
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+
+        def breaches():
+            return request.activity_ids.filtered(lambda a: a.activity_type_id == breach)
+
+        with freeze_time(at(TUE, 13)):  # plan (12:00) missed
+            Ticket._cron_escalate_breaches()
+            Ticket._cron_escalate_breaches()
+        self.assertEqual(len(breaches()), 1)
+        self.assertEqual(breaches().user_id, leader)
+        self.assertIn("Service Plan", breaches().summary)
+        with freeze_time(at(TUE, 15)):  # acknowledgement (14:00) missed too
+            Ticket._cron_escalate_breaches()
+            Ticket._cron_escalate_breaches()
+        self.assertEqual(len(breaches()), 2)
+        self.assertEqual(request.escalated_phases, "plan,ack")
+        self.assertEqual(request.next_deadline, at(TUE, 18))
+
+    def test_paused_requests_do_not_breach(self):
+        request = self._request(at(TUE, 10))
+        with freeze_time(at(TUE, 11)):
+            request.stage_id = self.awaiting
+        with freeze_time(at(TUE, 20)):
+            self.env["helpdesk.ticket"]._cron_escalate_breaches()
+        self.assertFalse(request.activity_ids)
+
+
+class TestIntake(ClockCase):
+    def test_level_from_contract_else_company_default(self):
+        units = self._delivered_warranties(self.product, ["CLK-001", "CLK-002"]).lot_id
+        contract = self.env["aftersales.contract"].create(
+            {
+                "partner_id": self.customer.id,
+                "service_level_id": self.business.id,
+                "date_start": "2026-01-01",
+                "date_end": "2027-12-31",
+                "lot_ids": [Command.set(units[:1].ids)],
+            }
+        )
+        contract.action_start()
+        Ticket = self.env["helpdesk.ticket"]
+        covered = Ticket.create(
+            {"name": "a", "description": "a", "lot_id": units[0].id}
+        )
+        uncovered = Ticket.create(
+            {"name": "b", "description": "b", "lot_id": units[1].id}
+        )
+        self.assertEqual(covered.service_level_id, self.business)
+        self.assertEqual(
+            uncovered.service_level_id, self.env.company.aftersales_service_level_id
+        )
+        self.assertTrue(uncovered.ack_deadline)
+
+    def test_outside_business_hours_the_on_call_engineer_gets_it(self):
+        engineer = new_test_user(
+            self.env,
+            login="as_on_call",
+            groups="aftersales_service.group_aftersales_engineer",
+        )
+        self.env.company.resource_calendar_id = self.calendar
+        self.env["aftersales.duty"].create(
+            {"user_id": engineer.id, "date_start": at(FRI, 17), "date_end": at(30, 9)}
+        )
+        Ticket = self.env["helpdesk.ticket"]
+        night = Ticket.create(
+            {"name": "n", "description": "n", "reported_at": at(SAT, 3)}
+        )
+        day = Ticket.create(
+            {"name": "d", "description": "d", "reported_at": at(FRI, 11)}
+        )
+        self.assertEqual(night.user_id, engineer)
+        self.assertFalse(night.ack_done_at)
+        self.assertNotEqual(day.user_id, engineer)
+
+    def test_duty_shift_ends_after_it_starts(self):
+        with self.assertRaisesText(Exception, "ends after it starts"):
+            self.env["aftersales.duty"].create(
+                {
+                    "user_id": self.env.uid,
+                    "date_start": at(FRI, 17),
+                    "date_end": at(FRI, 9),
+                }
+            )
+
+    def test_query_count_of_a_new_request(self):
+        unit = self._delivered_warranties(self.product, ["CLK-QC"]).lot_id
+        Ticket = self.env["helpdesk.ticket"]
+        Ticket.create({"name": "warm", "description": "warm", "lot_id": unit.id})
+        self.env.flush_all()
+        with self.assertQueryCount(REQUEST_QUERIES):
+            Ticket.create(
+                {
+                    "name": "Alarm",
+                    "description": "Alarm",
+                    "partner_id": self.customer.id,
+                    "lot_id": unit.id,
+                    "service_level_id": self.round_the_clock.id,
+                }
+            )
+            self.env.flush_all()
+
+
+REQUEST_QUERIES = 18
