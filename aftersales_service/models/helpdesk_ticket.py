@@ -38,7 +38,7 @@ class HelpdeskTicket(models.Model):
         tracking=True,
         help="The serial number of the unit the request is about.",
     )
-    aftersales_warranty_id = fields.Many2one(
+    aftersales_unit_warranty_id = fields.Many2one(
         related="lot_id.warranty_id", string="Unit Warranty"
     )
     aftersales_extension_ids = fields.One2many(
@@ -146,6 +146,17 @@ class HelpdeskTicket(models.Model):
         index=True,
         help="The earliest deadline still open and not escalated.",
     )
+    # T4, T5: remote guidance first, otherwise a plan and a dispatch order
+    solved_remotely = fields.Boolean(readonly=True, copy=False)
+    remote_guidance = fields.Html(readonly=True, copy=False)
+    service_plan = fields.Html(readonly=True, copy=False)
+    dispatch_ids = fields.One2many(
+        "aftersales.dispatch", "ticket_id", string="Dispatch Orders"
+    )
+    dispatch_count = fields.Integer(compute="_compute_dispatch_count")
+    solution_count = fields.Integer(
+        string="Known Solutions", compute="_compute_solution_count"
+    )
     clock_status = fields.Selection(
         [("on_time", "On Time"), ("near", "Due Soon"), ("late", "Late")],
         compute="_compute_clock_status",
@@ -175,6 +186,107 @@ class HelpdeskTicket(models.Model):
     def _compute_clock_paused(self):
         for ticket in self:
             ticket.clock_paused = ticket.stage_id.aftersales_pauses_clock
+
+    @api.depends("dispatch_ids")
+    def _compute_dispatch_count(self):
+        counts = dict(
+            self.env["aftersales.dispatch"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
+        for ticket in self:
+            ticket.dispatch_count = counts.get(ticket, 0)
+
+    @api.depends("category_id")
+    def _compute_solution_count(self):
+        counts = dict(
+            self.env["aftersales.solution"]._read_group(
+                [("category_id", "in", self.category_id.ids)],
+                ["category_id"],
+                ["__count"],
+            )
+        )
+        for ticket in self:
+            ticket.solution_count = counts.get(ticket.category_id, 0)
+
+    def _prepare_dispatch_vals(self):
+        """The dispatch order's copy of the fault, from the request."""
+        self.ensure_one()
+        return {
+            "ticket_id": self.id,
+            "fault_description": self.fault_description,
+            "fault_nature": self.fault_nature,
+            "category_id": self.category_id.id,
+            "fault_location": self.fault_location,
+            "severity": self.severity,
+        }
+
+    def _save_solution(self, content):
+        self.ensure_one()
+        return self.env["aftersales.solution"].create(
+            {
+                "name": self.name,
+                "category_id": self.category_id.id,
+                "product_id": self.lot_id.product_id.id,
+                "content": content,
+                "ticket_id": self.id,
+            }
+        )
+
+    def _close(self):
+        """Move to the team's first closing stage."""
+        for ticket in self:
+            stages = self.env["helpdesk.ticket.stage"].search(
+                [
+                    ("closed", "=", True),
+                    "|",
+                    ("team_ids", "=", False),
+                    ("team_ids", "in", ticket.team_id.ids),
+                ],
+                order="sequence",
+                limit=1,
+            )
+            if not stages:
+                raise UserError(_("No closing stage is set up for requests."))
+            ticket.stage_id = stages
+
+    def _open_wizard(self, model, name):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "name": name,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def action_solve_remotely(self):
+        return self._open_wizard("aftersales.remote.solution", _("Solved Remotely"))
+
+    def action_plan_service(self):
+        return self._open_wizard("aftersales.service.plan", _("Plan Service"))
+
+    def action_view_dispatches(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.dispatch",
+            "name": _("Dispatch Orders"),
+            "domain": [("ticket_id", "=", self.id)],
+            "view_mode": "list,form",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def action_view_solutions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.solution",
+            "name": _("Known Solutions"),
+            "domain": [("category_id", "=", self.category_id.id)],
+            "view_mode": "list,form",
+        }
 
     def _phase_target(self, phase):
         level = self.service_level_id

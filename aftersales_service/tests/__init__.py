@@ -4,3 +4,4 @@ from . import test_translation
 from . import test_contract
 from . import test_warranty_rules
 from . import test_request_clock
+from . import test_dispatch

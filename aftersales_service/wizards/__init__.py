@@ -1,2 +1,3 @@
 from . import aftersales_warranty_acceptance
 from . import aftersales_extension_reversal
+from . import aftersales_request_resolution

@@ -1,0 +1,235 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .helpdesk_ticket import FAULT_NATURES, SEVERITIES
+
+
+class AftersalesDispatch(models.Model):
+    """The dispatch order (故障处理派工单): who goes, what they bring, when
+    they arrive, what they find and do, and the customer's sign-off."""
+
+    _name = "aftersales.dispatch"
+    _description = "Dispatch Order"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket",
+        string="Request",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="ticket_id.company_id", store=True, index=True, precompute=True
+    )
+    partner_id = fields.Many2one(
+        related="ticket_id.partner_id.commercial_partner_id",
+        string="Customer",
+        store=True,
+        index=True,
+    )
+    lot_id = fields.Many2one(related="ticket_id.lot_id", string="Unit")
+    engineer_ids = fields.Many2many(
+        "res.users",
+        string="Engineers",
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("dispatched", "Dispatched"),
+            ("on_site", "On Site"),
+            ("done", "Done"),
+            ("signed", "Signed"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        default="draft",
+        required=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    # The fault, copied from the request when the order is made.
+    fault_description = fields.Text(string="Fault Cause")
+    fault_nature = fields.Selection(FAULT_NATURES, string="Nature")
+    category_id = fields.Many2one("helpdesk.ticket.category", string="Fault Category")
+    fault_location = fields.Char()
+    severity = fields.Selection(SEVERITIES, default="general", required=True)
+    aftersales_coverage = fields.Selection(related="ticket_id.aftersales_coverage")
+    aftersales_parts_policy = fields.Selection(
+        related="ticket_id.aftersales_parts_policy"
+    )
+    aftersales_labour_policy = fields.Selection(
+        related="ticket_id.aftersales_labour_policy"
+    )
+    item_ids = fields.One2many(
+        "aftersales.dispatch.item", "dispatch_id", string="To Bring", copy=True
+    )
+    planned_departure = fields.Datetime(tracking=True)
+    expected_arrival = fields.Datetime(tracking=True)
+    arrival_notice_sent = fields.Boolean(readonly=True, copy=False)
+    arrived_at = fields.Datetime(string="Arrived On", readonly=True, copy=False)
+    finished_at = fields.Datetime(string="Finished On", readonly=True, copy=False)
+    analysis = fields.Text(string="Fault Analysis")
+    action_ids = fields.One2many(
+        "aftersales.dispatch.action", "dispatch_id", string="Actions Taken"
+    )
+    signer_name = fields.Char(string="Signed By", copy=False)
+    signature = fields.Binary(copy=False, attachment=True)
+    signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code(
+                    "aftersales.dispatch"
+                ) or _("New")
+        return super().create(vals_list)
+
+    def _ensure_state(self, allowed, message):
+        wrong = self.filtered(lambda d: d.state not in allowed)
+        if wrong:
+            raise UserError(
+                _(
+                    "Dispatch order %(name)s: %(problem)s",
+                    name=wrong[0].name,
+                    problem=message,
+                )
+            )
+
+    def action_dispatch(self):
+        """Send the engineers: the customer is told when they will arrive
+        (出发前通知用户预计到达时间)."""
+        self._ensure_state(("draft",), _("only a draft order can be dispatched."))
+        for dispatch in self:
+            if not dispatch.engineer_ids:
+                raise UserError(
+                    _(
+                        "Dispatch order %(name)s: choose the engineers.",
+                        name=dispatch.name,
+                    )
+                )
+            if not dispatch.expected_arrival:
+                raise UserError(
+                    _(
+                        "Dispatch order %(name)s: enter the expected arrival, which "
+                        "the customer is told before departure.",
+                        name=dispatch.name,
+                    )
+                )
+        template = self.env.ref("aftersales_service.mail_template_dispatch_arrival")
+        for dispatch in self:
+            dispatch.message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.write({"state": "dispatched", "arrival_notice_sent": True})
+        return True
+
+    def action_arrive(self):
+        self._ensure_state(
+            ("dispatched",), _("the engineers arrive after the order is dispatched.")
+        )
+        self.write({"state": "on_site", "arrived_at": fields.Datetime.now()})
+        # The engineers' arrival stamps the request's clocks, whoever may edit
+        # the request itself.
+        self.ticket_id.sudo().action_on_site()
+        return True
+
+    def action_finish(self):
+        self._ensure_state(
+            ("on_site",), _("the work is finished on site, after arrival.")
+        )
+        missing = self.filtered(lambda d: not d.action_ids)
+        if missing:
+            raise UserError(
+                _(
+                    "Dispatch order %(name)s: record the actions taken (time and "
+                    "content) before finishing.",
+                    name=missing[0].name,
+                )
+            )
+        self.write({"state": "done", "finished_at": fields.Datetime.now()})
+        self.ticket_id.sudo().action_repaired()
+        return True
+
+    def action_sign(self):
+        """The customer's sign-off (用户签认), with the name and signature
+        entered on the order."""
+        self._ensure_state(
+            ("done",), _("the customer signs once the work on site is finished.")
+        )
+        unsigned = self.filtered(
+            lambda d: not (d.signer_name or "").strip() or not d.signature
+        )
+        if unsigned:
+            raise UserError(
+                _(
+                    "Dispatch order %(name)s: the customer signs with their name and "
+                    "signature.",
+                    name=unsigned[0].name,
+                )
+            )
+        self.write({"state": "signed", "signed_at": fields.Datetime.now()})
+        return True
+
+    def action_cancel(self):
+        self._ensure_state(
+            ("draft", "dispatched"), _("only orders not yet on site can be cancelled.")
+        )
+        self.write({"state": "cancelled"})
+        return True
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return _("Dispatch Order %(name)s", name=self.name)
+
+
+class AftersalesDispatchItem(models.Model):
+    _name = "aftersales.dispatch.item"
+    _description = "Dispatch Item to Bring"
+    _order = "dispatch_id, kind, id"
+
+    dispatch_id = fields.Many2one(
+        "aftersales.dispatch", required=True, ondelete="cascade", index=True
+    )
+    kind = fields.Selection(
+        [("spare", "Spare Part"), ("instrument", "Instrument"), ("tool", "Tool")],
+        required=True,
+        default="spare",
+    )
+    product_id = fields.Many2one("product.product")
+    name = fields.Char(string="Description", required=True)
+    quantity = fields.Float(default=1.0)
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        if self.product_id and not self.name:
+            self.name = self.product_id.display_name
+
+
+class AftersalesDispatchAction(models.Model):
+    _name = "aftersales.dispatch.action"
+    _description = "Dispatch Action Taken"
+    _order = "done_at, id"
+
+    dispatch_id = fields.Many2one(
+        "aftersales.dispatch", required=True, ondelete="cascade", index=True
+    )
+    done_at = fields.Datetime(
+        string="Completed On", required=True, default=fields.Datetime.now
+    )
+    content = fields.Text(required=True)

@@ -1,0 +1,263 @@
+import base64
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user
+
+from .common import AftersalesCase
+
+# A 1x1 PNG: the signature the customer draws.
+SIGNATURE = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000100a5f6451d0000000049454e44ae426082"
+    )
+)
+
+
+class DispatchCase(AftersalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.engineer = new_test_user(
+            cls.env,
+            login="as_dsp_eng",
+            groups="aftersales_service.group_aftersales_engineer",
+        )
+        cls.other_engineer = new_test_user(
+            cls.env,
+            login="as_dsp_eng2",
+            groups="aftersales_service.group_aftersales_engineer",
+        )
+        cls.back_office = new_test_user(
+            cls.env,
+            login="as_dsp_bo",
+            groups="aftersales_service.group_aftersales_user",
+        )
+        cls.category = cls.env["helpdesk.ticket.category"].create(
+            {"name": "Power Supply"}
+        )
+        cls.unit = cls._delivered_warranties(cls.product, ["DSP-001"]).lot_id
+        cls.customer.email = "service@ningbo-port.example.com"
+
+    def _request(self, **values):
+        return self.env["helpdesk.ticket"].create(
+            {
+                "name": "Cabinet down",
+                "description": "Cabinet down",
+                "partner_id": self.customer.id,
+                "lot_id": self.unit.id,
+                "category_id": self.category.id,
+                "fault_nature": "power",
+                "fault_location": "Depot, cabinet 3",
+                "fault_description": "Power module tripped",
+                "severity": "major",
+                **values,
+            }
+        )
+
+    def _plan(self, request, user=None):
+        form = Form(
+            self.env["aftersales.service.plan"]
+            .with_user(user or self.back_office)
+            .with_context(default_ticket_id=request.id)
+        )
+        form.plan = "<p>Replace the power module on site.</p>"
+        form.engineer_ids.add(self.engineer)
+        form.expected_arrival = "2030-01-01 10:00:00"
+        action = form.save().action_plan()
+        return self.env["aftersales.dispatch"].browse(action["res_id"])
+
+
+class TestRemoteFirst(DispatchCase):
+    def test_solved_remotely_closes_and_keeps_the_solution(self):
+        request = self._request()
+        wizard = (
+            self.env["aftersales.remote.solution"]
+            .with_user(self.back_office)
+            .create(
+                {
+                    "ticket_id": request.id,
+                    "guidance": "<p>Reset breaker B2, then restart.</p>",
+                }
+            )
+        )
+        wizard.action_solve()
+        self.assertTrue(request.solved_remotely)
+        self.assertTrue(request.stage_id.closed)
+        self.assertTrue(request.ack_done_at)
+        solution = self.env["aftersales.solution"].search(
+            [("ticket_id", "=", request.id)]
+        )
+        self.assertEqual(solution.category_id, self.category)
+        self.assertIn("breaker B2", solution.content)
+        # The next request in that category shows it.
+        self.assertEqual(self._request().solution_count, 1)
+
+    def test_guidance_is_required(self):
+        request = self._request()
+        wizard = self.env["aftersales.remote.solution"].create(
+            {"ticket_id": request.id, "guidance": "<p> </p>"}
+        )
+        with self.assertRaisesText(UserError, "Describe the guidance"):
+            wizard.action_solve()
+        self.assertFalse(request.solved_remotely)
+
+    def test_plan_service_opens_a_dispatch_with_the_fault(self):
+        request = self._request()
+        dispatch = self._plan(request)
+        self.assertEqual(dispatch.ticket_id, request)
+        self.assertEqual(dispatch.state, "draft")
+        self.assertEqual(dispatch.engineer_ids, self.engineer)
+        self.assertEqual(dispatch.category_id, self.category)
+        self.assertEqual(dispatch.fault_location, "Depot, cabinet 3")
+        self.assertEqual(dispatch.severity, "major")
+        self.assertEqual(dispatch.aftersales_coverage, request.aftersales_coverage)
+        self.assertTrue(request.plan_done_at)
+        self.assertIn("power module", request.service_plan)
+
+
+class TestDispatchFlow(DispatchCase):
+    def test_from_draft_to_signed(self):
+        request = self._request()
+        dispatch = self._plan(request)
+        dispatch.item_ids = [
+            (0, 0, {"kind": "spare", "name": "Power module PM-20", "quantity": 1}),
+            (0, 0, {"kind": "instrument", "name": "Multimeter"}),
+        ]
+        dispatch.action_dispatch()
+        self.assertEqual(dispatch.state, "dispatched")
+        self.assertTrue(dispatch.arrival_notice_sent)
+        notice = dispatch.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn(self.customer, notice.partner_ids)
+        mine = dispatch.with_user(self.engineer)
+        mine.action_arrive()
+        self.assertTrue(request.arrival_done_at)
+        mine.analysis = "Module PM-20 burnt after a surge."
+        mine.action_ids = [(0, 0, {"content": "Replaced PM-20, tested 30 minutes."})]
+        mine.action_finish()
+        self.assertEqual(dispatch.state, "done")
+        self.assertTrue(request.repair_done_at)
+        mine.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
+        mine.action_sign()
+        self.assertEqual(dispatch.state, "signed")
+        self.assertTrue(dispatch.signed_at)
+
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("aftersales_service.report_dispatch", dispatch.ids)[0]
+            .decode()
+        )
+        for text in (
+            "Wang Wei",
+            "Power module PM-20",
+            "Replaced PM-20",
+            "Depot, cabinet 3",
+            dispatch.name,
+            "Module PM-20 burnt",
+        ):
+            self.assertIn(text, html)
+        # Through wkhtmltopdf, as printing does outside tests.
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("aftersales_service.report_dispatch", dispatch.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        blank = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "aftersales_service.report_dispatch_blank", dispatch.ids
+            )[0]
+            .decode()
+        )
+        self.assertNotIn("Wang Wei", blank)
+        self.assertIn("Actions Taken", blank)
+
+    def test_order_of_the_steps(self):
+        dispatch = self._plan(self._request())
+        with self.assertRaisesText(UserError, "the customer signs once the work"):
+            dispatch.action_sign()
+        dispatch.action_dispatch()
+        with self.assertRaisesText(UserError, "the customer signs once the work"):
+            dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
+            dispatch.action_sign()
+        dispatch.action_arrive()
+        with self.assertRaisesText(UserError, "record the actions taken"):
+            dispatch.action_finish()
+        self.assertEqual(dispatch.state, "on_site")
+
+    def test_dispatch_needs_engineers_and_arrival(self):
+        dispatch = self._plan(self._request())
+        dispatch.engineer_ids = False
+        with self.assertRaisesText(UserError, "choose the engineers"):
+            dispatch.action_dispatch()
+        dispatch.engineer_ids = self.engineer
+        dispatch.expected_arrival = False
+        with self.assertRaisesText(UserError, "expected arrival"):
+            dispatch.action_dispatch()
+        self.assertEqual(dispatch.state, "draft")
+
+    def test_signing_needs_name_and_signature(self):
+        dispatch = self._plan(self._request())
+        dispatch.action_dispatch()
+        dispatch.action_arrive()
+        dispatch.action_ids = [(0, 0, {"content": "Fixed"})]
+        dispatch.action_finish()
+        dispatch.signer_name = "Wang Wei"
+        with self.assertRaisesText(UserError, "name and signature"):
+            dispatch.action_sign()
+        self.assertEqual(dispatch.state, "done")
+
+
+class TestDispatchAccess(DispatchCase):
+    def test_engineers_see_their_own_back_office_all(self):
+        mine = self._plan(self._request())
+        other = self._plan(self._request())
+        other.engineer_ids = self.other_engineer
+        Dispatch = self.env["aftersales.dispatch"]
+        self.assertEqual(
+            Dispatch.with_user(self.engineer).search(
+                [("id", "in", (mine | other).ids)]
+            ),
+            mine,
+        )
+        with self.assertRaises(AccessError):
+            other.with_user(self.engineer).read(["name"])
+        self.assertEqual(
+            Dispatch.with_user(self.back_office).search(
+                [("id", "in", (mine | other).ids)]
+            ),
+            mine | other,
+        )
+
+    def test_portal_sees_own_signed_dispatches_only(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Chen Jie", "parent_id": self.customer.id}
+        )
+        portal = new_test_user(
+            self.env,
+            login="as_dsp_portal",
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        signed = self._plan(self._request())
+        signed.action_dispatch()
+        signed.action_arrive()
+        signed.action_ids = [(0, 0, {"content": "Fixed"})]
+        signed.action_finish()
+        signed.write({"signer_name": "Chen Jie", "signature": SIGNATURE})
+        signed.action_sign()
+        unsigned = self._plan(self._request())
+        other_customer = self.env["res.partner"].create(
+            {"name": "Other", "is_company": True}
+        )
+        foreign = self._plan(self._request(partner_id=other_customer.id))
+        foreign.write({"state": "signed"})
+        Dispatch = self.env["aftersales.dispatch"].with_user(portal)
+        self.assertEqual(
+            Dispatch.search([("id", "in", (signed | unsigned | foreign).ids)]), signed
+        )
+        for hidden in (unsigned, foreign):
+            with self.assertRaises(AccessError):
+                hidden.with_user(portal).read(["name"])
