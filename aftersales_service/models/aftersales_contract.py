@@ -155,13 +155,14 @@ class AftersalesContract(models.Model):
                 - timedelta(days=contract.company_id.aftersales_renewal_notice_days)
             )
 
-    @api.depends("state", "renewal_contract_id")
+    @api.depends("state", "renewal_contract_id.state")
     def _compute_can_renew(self):
         for contract in self:
-            contract.can_renew = (
-                contract.state in ("running", "to_renew", "expired")
-                and not contract.renewal_contract_id
-            )
+            contract.can_renew = contract.state in (
+                "running",
+                "to_renew",
+                "expired",
+            ) and contract.renewal_contract_id.state in (False, "cancelled")
 
     @api.constrains("date_start", "date_end", "amount")
     def _check_dates_and_amount(self):
@@ -232,7 +233,26 @@ class AftersalesContract(models.Model):
         if drafts != self:
             raise UserError(_("Only draft contracts can be started."))
         drafts.write({"state": "running"})
+        drafts.previous_contract_id._mark_renewed()
         return True
+
+    def _mark_renewed(self):
+        """The renewal started: this contract is renewed, and its renewal
+        activity done."""
+        renewal_type = self.env.ref(
+            "aftersales_service.mail_activity_type_contract_renewal"
+        )
+        for contract in self.filtered(
+            lambda c: c.state in ("running", "to_renew", "expired")
+        ):
+            contract.state = "renewed"
+            contract.activity_ids.filtered(
+                lambda a: a.activity_type_id == renewal_type
+            ).action_feedback(
+                feedback=_(
+                    "Renewed as %(name)s.", name=contract.renewal_contract_id.name
+                )
+            )
 
     def action_cancel(self):
         closed = self.filtered(lambda c: c.state in ("renewed", "expired", "cancelled"))
@@ -316,25 +336,16 @@ class AftersalesContract(models.Model):
                 )
             )
         renewals = self.browse()
-        renewal_type = self.env.ref(
-            "aftersales_service.mail_activity_type_contract_renewal"
-        )
         for contract in self:
             renewal = contract.copy(contract._prepare_renewal_vals())
             order = self.env["sale.order"].create(
                 contract._prepare_renewal_order_vals(renewal)
             )
             renewal.sale_order_id = order
+            # The contract is renewed when the customer confirms the quotation.
             contract.write(
-                {
-                    "state": "renewed",
-                    "renewal_contract_id": renewal.id,
-                    "renewal_order_id": order.id,
-                }
+                {"renewal_contract_id": renewal.id, "renewal_order_id": order.id}
             )
-            contract.activity_ids.filtered(
-                lambda a: a.activity_type_id == renewal_type
-            ).action_feedback(feedback=_("Renewed as %(name)s.", name=renewal.name))
             renewals |= renewal
         if len(renewals) == 1:
             return {

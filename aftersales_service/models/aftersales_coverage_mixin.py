@@ -63,6 +63,12 @@ class AftersalesCoverageMixin(models.AbstractModel):
             "lot_id",
             self._aftersales_coverage_date_field,
             "aftersales_fault_cause",
+            # What covers the unit can change after the fault was reported.
+            "lot_id.warranty_ids.state",
+            "lot_id.warranty_ids.end_date",
+            "lot_id.aftersales_contract_ids.state",
+            "lot_id.aftersales_contract_ids.date_start",
+            "lot_id.aftersales_contract_ids.date_end",
         )
     )
     def _compute_aftersales_coverage(self):

@@ -247,7 +247,9 @@ class AftersalesWarranty(models.Model):
                     "The warranty starts when the customer accepts the unit."
                 )
                 continue
-            period = dict(WARRANTY_PERIODS)[warranty.period]
+            period = dict(self._fields["period"]._description_selection(self.env))[
+                warranty.period
+            ]
             own_end = add_period(
                 warranty.acceptance_date, warranty.duration, warranty.period
             )

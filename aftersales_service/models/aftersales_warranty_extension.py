@@ -20,7 +20,9 @@ class AftersalesWarrantyExtension(models.Model):
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
         string="Request",
-        index="btree_not_null",
+        required=True,
+        index=True,
+        ondelete="restrict",
         help="The incident that caused the extension.",
     )
     state = fields.Selection(
@@ -65,6 +67,20 @@ class AftersalesWarrantyExtension(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        # An extension is reversed with a reason, never edited in silence.
+        if {"days", "warranty_id", "ticket_id", "reason"} & set(vals):
+            raise UserError(
+                _("A warranty extension can't be changed: reverse it and extend again.")
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            _("A warranty extension can't be deleted: reverse it, with a reason.")
+        )
+
     def action_reverse(self, reason):
         """Take the extension back (managers only), saying why."""
         if not self.env.user.has_group("aftersales_service.group_aftersales_manager"):
@@ -75,7 +91,7 @@ class AftersalesWarrantyExtension(models.Model):
             raise UserError(_("Say why the extension is reversed."))
         if self.filtered(lambda e: e.state != "active"):
             raise UserError(_("This extension is already reversed."))
-        self.write(
+        self.sudo().write(
             {
                 "state": "reversed",
                 "reversal_reason": reason.strip(),

@@ -411,6 +411,8 @@ class HelpdeskTicket(models.Model):
         if vals.get("user_id"):
             # Taking the request acknowledges it.
             self._complete_phase("ack")
+        if vals.get("lot_id") or vals.get("category_id"):
+            self._check_repeat_faults()
         return result
 
     def _clock_pause_changes(self, stage_id):
@@ -575,7 +577,14 @@ class HelpdeskTicket(models.Model):
 
     def _check_repeat_faults(self):
         for ticket in self.filtered(lambda t: t.lot_id and t.category_id):
-            ticket.lot_id._aftersales_check_repeat_fault(ticket.category_id)
+            if ticket.lot_id._aftersales_check_repeat_fault(ticket.category_id):
+                ticket.message_post(
+                    body=_(
+                        "Unit %(unit)s failed again after two repairs of this "
+                        "fault: a free replacement is due (see the unit).",
+                        unit=ticket.lot_id.name,
+                    )
+                )
 
     def action_extend_warranty(self):
         """The fault can't be resolved and it stopped the customer's work:
@@ -616,8 +625,11 @@ class HelpdeskTicket(models.Model):
                     unit=self.lot_id.name,
                 )
             )
+        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
+            raise UserError(_("Only the service back office can extend a warranty."))
         days = warranty.company_id.aftersales_extension_days
-        self.env["aftersales.warranty.extension"].create(
+        # Extensions are made here only, with their reason and request.
+        self.env["aftersales.warranty.extension"].sudo().create(
             {
                 "warranty_id": warranty.id,
                 "ticket_id": self.id,

@@ -33,6 +33,23 @@ class RepairOrder(models.Model):
             )
         return repairs
 
+    def write(self, vals):
+        result = super().write(vals)
+        if {"lot_id", "schedule_date", "aftersales_fault_cause"} & set(vals):
+            # The coverage may have changed: so do the quoted part prices.
+            self._update_sale_order_line_price()
+        return result
+
+    def _update_sale_order_line_price(self):
+        result = super()._update_sale_order_line_price()
+        for repair in self.filtered(lambda r: r.aftersales_parts_policy == "cost"):
+            for line in repair.move_ids.filtered(
+                lambda m: m.repair_line_type == "add" and m.sale_line_id
+            ).sale_line_id:
+                cost = line.product_id.standard_price
+                line.write({"price_unit": cost, "technical_price_unit": cost})
+        return result
+
     def action_repair_done(self):
         result = super().action_repair_done()
         self._create_part_warranties()

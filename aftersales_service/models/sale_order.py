@@ -20,6 +20,11 @@ class SaleOrder(models.Model):
         self.order_line._confirm_aftersales_contracts()
         return result
 
+    def _action_cancel(self):
+        result = super()._action_cancel()
+        self.order_line._cancel_aftersales_contracts()
+        return result
+
     def action_view_aftersales_contracts(self):
         self.ensure_one()
         contracts = self.order_line.aftersales_contract_id

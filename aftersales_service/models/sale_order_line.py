@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrderLine(models.Model):
@@ -19,11 +20,27 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         order = self.order_id
         product = self.product_id
-        start = (order.commitment_date or order.date_order).date()
+        start = fields.Date.context_today(
+            self, order.commitment_date or order.date_order
+        )
         months = product.aftersales_contract_months or 12
         level = product.aftersales_service_level_id or self.env[
             "aftersales.service.level"
         ].search([("company_id", "in", [False, order.company_id.id])], limit=1)
+        if not level:
+            raise UserError(
+                _(
+                    "Product %(product)s sells service contracts: give it a "
+                    "Contract Service Level.",
+                    product=product.display_name,
+                )
+            )
+        amount = order.currency_id._convert(
+            self.price_subtotal,
+            order.company_id.currency_id,
+            order.company_id,
+            start,
+        )
         return {
             "partner_id": order.partner_id.commercial_partner_id.id,
             "company_id": order.company_id.id,
@@ -32,7 +49,7 @@ class SaleOrderLine(models.Model):
             "product_id": product.id,
             "date_start": start,
             "date_end": start + relativedelta(months=months, days=-1),
-            "amount": self.price_subtotal,
+            "amount": amount,
             "sale_order_id": order.id,
         }
 
@@ -43,7 +60,7 @@ class SaleOrderLine(models.Model):
         of the sale, whoever confirms it."""
         Contract = self.env["aftersales.contract"].sudo()
         renewals = Contract.browse(self.aftersales_contract_id.ids).filtered(
-            lambda contract: contract.state == "draft"
+            lambda contract: contract.state == "draft" and contract.previous_contract_id
         )
         renewals.action_start()
         selling = self.filtered(
@@ -56,3 +73,12 @@ class SaleOrderLine(models.Model):
         )
         for line, contract in zip(selling, contracts, strict=True):
             line.aftersales_contract_id = contract
+
+    def _cancel_aftersales_contracts(self):
+        """The order is cancelled: the contracts it sold or renewed that have
+        not run out are cancelled, and a cancelled renewal frees its
+        predecessor to be renewed again."""
+        contracts = self.aftersales_contract_id.sudo().filtered(
+            lambda contract: contract.state in ("draft", "running", "to_renew")
+        )
+        contracts.write({"state": "cancelled"})

@@ -22,6 +22,14 @@ class StockLot(models.Model):
     warranty_acceptance_date = fields.Date(
         related="warranty_id.acceptance_date", string="Accepted On"
     )
+    aftersales_contract_ids = fields.Many2many(
+        "aftersales.contract",
+        "aftersales_contract_stock_lot_rel",
+        "lot_id",
+        "contract_id",
+        string="Service Contracts",
+        readonly=True,
+    )
     part_warranty_ids = fields.One2many(
         "aftersales.part.warranty", "lot_id", string="Part Warranties"
     )
@@ -90,21 +98,28 @@ class StockLot(models.Model):
     def _aftersales_check_repeat_fault(self, category):
         """A new failure of ``category``: flag the units that were already
         repaired twice for it (同一设备、同一质量问题连续两次维修仍无法正常使用,
-        无条件免费更换)."""
-        repairs = self.env["repair.order"]._read_group(
-            [
-                ("lot_id", "in", self.ids),
-                ("state", "=", "done"),
-                ("aftersales_fault_category_id", "=", category.id),
-            ],
-            ["lot_id"],
-            ["__count"],
+        无条件免费更换). Returns the units flagged now. Runs as the system: the
+        person reporting the failure need not read repairs or edit units."""
+        flagged = self.browse()
+        repairs = (
+            self.env["repair.order"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lot_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("aftersales_fault_category_id", "=", category.id),
+                ],
+                ["lot_id"],
+                ["__count"],
+            )
         )
         for lot, count in repairs:
             if count >= 2 and not (
                 lot.aftersales_replacement_due or lot.aftersales_replacement_order_id
             ):
                 lot.aftersales_replacement_due = True
+                flagged |= lot.with_env(self.env)
                 lot.message_post(
                     body=_(
                         "Repaired %(count)s times for %(category)s and failed again: "
@@ -113,11 +128,16 @@ class StockLot(models.Model):
                         category=category.display_name,
                     )
                 )
+        return flagged
 
     def action_create_replacement(self):
         """Create the free replacement: a zero-priced sale order for a new
         unit of the same product, confirmed, so that its delivery is ready."""
         self.ensure_one()
+        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
+            raise UserError(
+                _("Only the service back office can order a free replacement.")
+            )
         if not self.aftersales_replacement_due:
             raise UserError(
                 _("Unit %(unit)s is not due for a replacement.", unit=self.name)
@@ -159,13 +179,13 @@ class StockLot(models.Model):
             )
         )
         order.action_confirm()
-        self.write(
+        self.sudo().write(
             {
                 "aftersales_replacement_due": False,
                 "aftersales_replacement_order_id": order.id,
             }
         )
-        self.message_post(
+        self.sudo().message_post(
             body=_("Free replacement ordered: %(order)s.", order=order.name)
         )
         return {

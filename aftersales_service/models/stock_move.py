@@ -35,28 +35,31 @@ class StockMove(models.Model):
         Warranty.create(vals_list)
 
     def _offer_units_to_contracts(self):
-        """Add the serial numbers delivered under a sale order to the draft
-        service contracts that order sells, for the account manager to
-        check before starting them."""
-        for move in self.filtered(
+        """Add the units (serial numbers with a unit warranty) delivered under
+        a sale order to the draft service contracts that order sells, for the
+        account manager to check before starting them."""
+        delivered = self.filtered(
             lambda m: (
                 m.state == "done"
                 and m.location_dest_id.usage == "customer"
                 and m.sale_line_id
+                and m.product_id.warranty_tracked
             )
-        ):
-            contracts = move.sale_line_id.order_id.order_line.aftersales_contract_id
-            drafts = contracts.sudo().filtered(lambda c: c.state == "draft")
-            lots = move.move_line_ids.lot_id
+        )
+        for order in delivered.sale_line_id.order_id:
+            drafts = order.order_line.aftersales_contract_id.sudo().filtered(
+                lambda c: c.state == "draft" and not c.previous_contract_id
+            )
+            lots = delivered.filtered(
+                lambda m, order=order: m.sale_line_id.order_id == order
+            ).move_line_ids.lot_id
             if drafts and lots:
                 drafts.write({"lot_ids": [Command.link(lot.id) for lot in lots]})
 
     def _create_repair_sale_order_line(self):
         result = super()._create_repair_sale_order_line()
         # A repair covered by a contract charges the parts at cost.
-        for move in self.filtered(
-            lambda m: m.sale_line_id and m.repair_id.aftersales_parts_policy == "cost"
-        ):
-            cost = move.product_id.standard_price
-            move.sale_line_id.write({"price_unit": cost, "technical_price_unit": cost})
+        self.repair_id.filtered(
+            lambda r: r.aftersales_parts_policy == "cost"
+        )._update_sale_order_line_price()
         return result

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
@@ -101,7 +101,9 @@ class TestContract(ContractCase):
         action = contract.action_renew()
         renewal = contract.renewal_contract_id
         self.assertEqual(action["res_id"], renewal.id)
-        self.assertEqual(contract.state, "renewed")
+        # Renewed once the customer confirms the quotation, not before.
+        self.assertEqual(contract.state, "running")
+        self.assertFalse(contract.can_renew)
         self.assertEqual(renewal.state, "draft")
         self.assertEqual(renewal.previous_contract_id, contract)
         self.assertEqual(renewal.date_start, contract.date_end + timedelta(days=1))
@@ -119,6 +121,33 @@ class TestContract(ContractCase):
         # Confirming the quotation starts the renewal.
         order.action_confirm()
         self.assertEqual(renewal.state, "running")
+        self.assertEqual(contract.state, "renewed")
+
+    def test_cancelled_renewal_quotation_frees_the_contract(self):
+        contract = self._contract(self._today(), self._today() + timedelta(days=30))
+        contract.action_start()
+        contract.action_renew()
+        renewal, order = contract.renewal_contract_id, contract.renewal_order_id
+        order.action_cancel()
+        self.assertEqual(renewal.state, "cancelled")
+        self.assertTrue(contract.can_renew)
+        contract.action_renew()
+        self.assertNotEqual(contract.renewal_contract_id, renewal)
+
+    def test_cancelling_the_sale_cancels_its_contract(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create({"product_id": self.contract_product.id})
+                ],
+            }
+        )
+        order.action_confirm()
+        contract = order.order_line.aftersales_contract_id
+        contract.action_start()
+        order._action_cancel()
+        self.assertEqual(contract.state, "cancelled")
 
     def test_renewing_twice_or_a_cancelled_contract_is_refused(self):
         contract = self._contract(self._today(), self._today() + timedelta(days=30))
@@ -153,7 +182,9 @@ class TestContract(ContractCase):
         self.assertEqual(contract.service_level_id, self.level)
         self.assertEqual(contract.amount, 9000)
         self.assertEqual(contract.sale_order_id, order)
-        self.assertEqual(contract.date_start, order.date_order.date())
+        self.assertEqual(
+            contract.date_start, fields.Date.context_today(contract, order.date_order)
+        )
         self.assertEqual(
             contract.date_end, contract.date_start + relativedelta(months=12, days=-1)
         )
@@ -286,6 +317,7 @@ class TestNotices(ContractCase):
         ended = self._running(-1)
         renewed = self._running(-1, units=self.units[:0])
         renewed.action_renew()
+        renewed.renewal_order_id.action_confirm()
         self.Contract._cron_send_notices()
         self.assertEqual(ended.state, "expired")
         self.assertTrue(ended.expiry_notice_date)
@@ -386,7 +418,7 @@ class TestContractAccess(ContractCase):
         contract = self.contract.with_user(self.account_manager)
         contract.amount = 15000
         contract.action_renew()
-        self.assertEqual(self.contract.state, "renewed")
+        self.assertTrue(self.contract.renewal_contract_id)
         new = (
             self.env["aftersales.contract"]
             .with_user(self.account_manager)

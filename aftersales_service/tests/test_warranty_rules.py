@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from .common import AftersalesCase
 
@@ -290,10 +290,16 @@ class TestExtensions(RulesCase):
         self.assertEqual(self.warranty.extension_days, 60)
 
     def test_days_must_be_positive(self):
+        ticket = self._ticket("Line stopped")
         for days in (0, -60):
             with self.assertRaisesText(ValidationError, "positive number of days"):
                 self.env["aftersales.warranty.extension"].create(
-                    {"warranty_id": self.warranty.id, "days": days, "reason": "x"}
+                    {
+                        "warranty_id": self.warranty.id,
+                        "ticket_id": ticket.id,
+                        "days": days,
+                        "reason": "x",
+                    }
                 )
         self.assertEqual(self.warranty.end_date, self.base_end)
 
@@ -301,6 +307,10 @@ class TestExtensions(RulesCase):
         ticket = self._ticket("Line stopped")
         ticket.action_extend_warranty()
         extension = self.warranty.extension_ids
+        with self.assertRaisesText(UserError, "can't be changed"):
+            extension.days = 600
+        with self.assertRaisesText(UserError, "can't be deleted"):
+            extension.unlink()
         with self.assertRaisesText(UserError, "Only a service manager"):
             extension.with_user(self.back_office).action_reverse("mistake")
         with self.assertRaisesText(UserError, "Say why"):
@@ -383,3 +393,58 @@ class TestRepeatFaults(RulesCase):
         self.assertFalse(self.unit.aftersales_replacement_due)
         with self.assertRaisesText(UserError, "not due for a replacement"):
             self.unit.action_create_replacement()
+
+
+class TestRolesOnRequests(RulesCase):
+    """The after-sales rules run whoever reports the fault, and the request
+    screens open for every role that may see requests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.unit = cls._accepted_unit("ROL-001", 200).lot_id
+        cls.back_office = new_test_user(
+            cls.env,
+            login="as_rol_bo",
+            groups="aftersales_service.group_aftersales_user",
+        )
+        cls.stock_user = new_test_user(
+            cls.env, login="as_rol_wh", groups="stock.group_stock_user"
+        )
+        cls.helpdesk_user = new_test_user(
+            cls.env, login="as_rol_hd", groups="helpdesk_mgmt.group_helpdesk_user"
+        )
+
+    def test_back_office_report_flags_a_repeat_fault(self):
+        self._repair_done(self.unit, category=self.category)
+        self._repair_done(self.unit, category=self.category)
+        ticket = (
+            self.env["helpdesk.ticket"]
+            .with_user(self.back_office)
+            .create(
+                {
+                    "name": "Fails again",
+                    "description": "Fails again",
+                    "lot_id": self.unit.id,
+                    "category_id": self.category.id,
+                }
+            )
+        )
+        self.assertTrue(self.unit.aftersales_replacement_due)
+        self.assertIn("free replacement is due", ticket.message_ids[0].body)
+        self.unit.with_user(self.back_office).action_create_replacement()
+        self.assertTrue(self.unit.aftersales_replacement_order_id)
+
+    def test_only_the_back_office_orders_a_replacement(self):
+        self.unit.aftersales_replacement_due = True
+        with self.assertRaisesText(UserError, "Only the service back office"):
+            self.unit.with_user(self.stock_user).action_create_replacement()
+        self.assertFalse(self.unit.aftersales_replacement_order_id)
+
+    def test_helpdesk_users_outside_after_sales_open_requests(self):
+        ticket = self.env["helpdesk.ticket"].create(
+            {"name": "Noise", "description": "Noise", "lot_id": self.unit.id}
+        )
+        ticket.message_subscribe(partner_ids=self.helpdesk_user.partner_id.ids)
+        form = Form(ticket.with_user(self.helpdesk_user))
+        self.assertEqual(form.name, "Noise")
