@@ -13,7 +13,8 @@ export PYTHON PGHOST PGPORT PGUSER HTTP_PORT
 VAR := .var
 CONF := $(VAR)/odoo.conf
 ODOO := $(PYTHON) -m odoo
-APT_PACKAGES := wkhtmltopdf chromium
+# PDF reports (with Chinese fonts) and the browser tests.
+APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium
 
 .PHONY: run test lint pot odoo deps pg conf clean
 
@@ -22,7 +23,9 @@ odoo:
 
 # Python packages from PyPI; Debian packages for PDF reports and browser tests.
 deps: odoo $(VAR)/deps.stamp
-	@missing=""; for p in $(APT_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
