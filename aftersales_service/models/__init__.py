@@ -19,3 +19,4 @@ from . import helpdesk_ticket
 from . import res_partner
 from . import aftersales_dispatch
 from . import aftersales_solution
+from . import stock_picking

@@ -154,6 +154,9 @@ class HelpdeskTicket(models.Model):
         "aftersales.dispatch", "ticket_id", string="Dispatch Orders"
     )
     dispatch_count = fields.Integer(compute="_compute_dispatch_count")
+    repair_count = fields.Integer(
+        string="Off-Site Repairs", compute="_compute_repair_count"
+    )
     solution_count = fields.Integer(
         string="Known Solutions", compute="_compute_solution_count"
     )
@@ -196,6 +199,20 @@ class HelpdeskTicket(models.Model):
         )
         for ticket in self:
             ticket.dispatch_count = counts.get(ticket, 0)
+
+    def _compute_repair_count(self):
+        # Counted for everyone; the repairs themselves are the repair centre's.
+        counts = dict(
+            self.env["repair.order"]
+            .sudo()
+            ._read_group(
+                [("aftersales_ticket_id", "in", self.ids)],
+                ["aftersales_ticket_id"],
+                ["__count"],
+            )
+        )
+        for ticket in self:
+            ticket.repair_count = counts.get(ticket, 0)
 
     @api.depends("category_id")
     def _compute_solution_count(self):
@@ -266,6 +283,51 @@ class HelpdeskTicket(models.Model):
 
     def action_plan_service(self):
         return self._open_wizard("aftersales.service.plan", _("Plan Service"))
+
+    def action_offsite_repair(self):
+        """Off-site repair (异地修理): a repair order for the unit, with the
+        request's coverage, and the picking that brings the unit in."""
+        self.ensure_one()
+        if not self.lot_id:
+            raise UserError(_("Set the unit of this request first."))
+        # The back office sends the unit to the repair centre, whose own staff
+        # (inventory users) handle the repair order and its pickings.
+        repair = (
+            self.env["repair.order"]
+            .sudo()
+            .create(
+                {
+                    "product_id": self.lot_id.product_id.id,
+                    "lot_id": self.lot_id.id,
+                    "partner_id": (
+                        self.partner_id.commercial_partner_id
+                        or self.aftersales_unit_warranty_id.partner_id
+                    ).id,
+                    "aftersales_ticket_id": self.id,
+                    "aftersales_fault_cause": self.aftersales_fault_cause,
+                    "aftersales_fault_category_id": self.category_id.id,
+                    "internal_notes": self.description,
+                }
+            )
+        )
+        repair._aftersales_ship_in()
+        repair.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "repair.order",
+            "res_id": repair.id,
+            "view_mode": "form",
+        }
+
+    def action_view_repairs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "repair.order",
+            "name": _("Off-Site Repairs"),
+            "domain": [("aftersales_ticket_id", "=", self.id)],
+            "view_mode": "list,form",
+        }
 
     def action_view_dispatches(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class RepairOrder(models.Model):
@@ -12,6 +13,31 @@ class RepairOrder(models.Model):
         help="Two repairs of the same fault category on a unit, then a third "
         "failure, make the unit due for a free replacement.",
     )
+    aftersales_ticket_id = fields.Many2one(
+        "helpdesk.ticket", string="Request", index="btree_not_null", copy=False
+    )
+    # T6: off-site repair (异地修理): in, repaired, tested, back.
+    aftersales_inbound_picking_id = fields.Many2one(
+        "stock.picking", string="Shipped In", readonly=True, copy=False
+    )
+    aftersales_return_picking_id = fields.Many2one(
+        "stock.picking", string="Shipped Back", readonly=True, copy=False
+    )
+    aftersales_test_result = fields.Selection(
+        [("passed", "Passed"), ("failed", "Failed")],
+        string="Test Before Reconnection",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The repaired unit is tested before it goes back and is reconnected.",
+    )
+    aftersales_tested_by_id = fields.Many2one(
+        "res.users", string="Tested By", readonly=True, copy=False
+    )
+    aftersales_tested_at = fields.Datetime(
+        string="Tested On", readonly=True, copy=False
+    )
+    aftersales_test_notes = fields.Text(string="Test Notes", copy=False)
     under_warranty = fields.Boolean(
         compute="_compute_under_warranty", store=True, readonly=False
     )
@@ -81,3 +107,114 @@ class RepairOrder(models.Model):
             "date_fitted": fields.Date.context_today(self, move.date),
             "months": self.company_id.aftersales_part_warranty_months,
         }
+
+    # Off-site repair --------------------------------------------------------
+
+    def _aftersales_warehouse(self):
+        self.ensure_one()
+        return self.picking_type_id.warehouse_id or self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+
+    def _aftersales_ship(self, picking_type, source, destination):
+        """A picking that moves this repair's unit between two locations."""
+        self.ensure_one()
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": self.partner_id.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "origin": self.name,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": self.product_id.display_name,
+                            "product_id": self.product_id.id,
+                            "product_uom_qty": 1,
+                            "product_uom": self.product_id.uom_id.id,
+                            "location_id": source.id,
+                            "location_dest_id": destination.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        move.move_line_ids = [
+            Command.create(
+                {
+                    "product_id": self.product_id.id,
+                    "product_uom_id": self.product_id.uom_id.id,
+                    "lot_id": self.lot_id.id,
+                    "quantity": 1,
+                    "picking_id": picking.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                }
+            )
+        ]
+        return picking
+
+    def _aftersales_ship_in(self):
+        """The unit travels from the customer to the repair centre."""
+        for repair in self:
+            warehouse = repair._aftersales_warehouse()
+            repair.aftersales_inbound_picking_id = repair._aftersales_ship(
+                warehouse.in_type_id,
+                self.env.ref("stock.stock_location_customers"),
+                repair.product_location_src_id,
+            )
+
+    def _aftersales_record_test(self, result):
+        not_done = self.filtered(lambda r: r.state != "done")
+        if not_done:
+            raise UserError(
+                _(
+                    "Repair %(name)s: test the unit once it is repaired.",
+                    name=not_done[0].name,
+                )
+            )
+        self.write(
+            {
+                "aftersales_test_result": result,
+                "aftersales_tested_by_id": self.env.uid,
+                "aftersales_tested_at": fields.Datetime.now(),
+            }
+        )
+        return True
+
+    def action_aftersales_test_passed(self):
+        return self._aftersales_record_test("passed")
+
+    def action_aftersales_test_failed(self):
+        return self._aftersales_record_test("failed")
+
+    def _aftersales_check_tested(self):
+        untested = self.filtered(lambda r: r.aftersales_test_result != "passed")
+        if untested:
+            raise UserError(
+                _(
+                    "Repair %(name)s: the unit passes its test before it is shipped "
+                    "back and reconnected.",
+                    name=untested[0].name,
+                )
+            )
+
+    def action_aftersales_ship_back(self):
+        """Ship the repaired, tested unit back to the customer."""
+        self._aftersales_check_tested()
+        for repair in self:
+            if repair.aftersales_return_picking_id.state not in (False, "cancel"):
+                raise UserError(
+                    _("Repair %(name)s is already shipped back.", name=repair.name)
+                )
+            warehouse = repair._aftersales_warehouse()
+            repair.aftersales_return_picking_id = repair._aftersales_ship(
+                warehouse.out_type_id,
+                repair.product_location_dest_id,
+                self.env.ref("stock.stock_location_customers"),
+            )
+        return True

@@ -261,3 +261,61 @@ class TestDispatchAccess(DispatchCase):
         for hidden in (unsigned, foreign):
             with self.assertRaises(AccessError):
                 hidden.with_user(portal).read(["name"])
+
+
+class TestOffSiteRepair(DispatchCase):
+    """T6: the unit goes to the repair centre and comes back tested."""
+
+    def test_in_repaired_tested_back(self):
+        warranty = self.unit.warranty_id
+        warranty.delivery_date = "2026-01-01 00:00:00"
+        warranty.record_acceptance("2026-01-02", "Wang Wei")
+        request = self._request()
+        action = request.with_user(self.back_office).action_offsite_repair()
+        repair = self.env["repair.order"].browse(action["res_id"])
+        self.assertEqual(repair.aftersales_ticket_id, request)
+        self.assertEqual(repair.lot_id, self.unit)
+        self.assertEqual(repair.aftersales_coverage, "warranty")
+        self.assertTrue(repair.under_warranty)
+        inbound = repair.aftersales_inbound_picking_id
+        self.assertEqual(inbound.picking_type_id.code, "incoming")
+        self.assertEqual(inbound.move_line_ids.lot_id, self.unit)
+        inbound.button_validate()
+        self.assertEqual(inbound.state, "done")
+        repair.action_repair_start()
+        repair.action_repair_end()
+        with self.assertRaisesText(UserError, "passes its test"):
+            repair.action_aftersales_ship_back()
+        repair.action_aftersales_test_failed()
+        with self.assertRaisesText(UserError, "passes its test"):
+            repair.action_aftersales_ship_back()
+        technician = new_test_user(
+            self.env,
+            login="as_dsp_tech",
+            groups="aftersales_service.group_aftersales_engineer,stock.group_stock_user",
+        )
+        repair.with_user(technician).action_aftersales_test_passed()
+        self.assertEqual(repair.aftersales_tested_by_id, technician)
+        repair.action_aftersales_ship_back()
+        back = repair.aftersales_return_picking_id
+        self.assertEqual(back.picking_type_id.code, "outgoing")
+        # A failed re-test stops the unit at the door.
+        repair.action_aftersales_test_failed()
+        with self.assertRaisesText(UserError, "passes its test"):
+            back.with_context(skip_sms=True).button_validate()
+        repair.action_aftersales_test_passed()
+        back.with_context(skip_sms=True).button_validate()
+        self.assertEqual(back.state, "done")
+        self.assertEqual(
+            request.action_view_repairs()["domain"],
+            [("aftersales_ticket_id", "=", request.id)],
+        )
+
+    def test_test_comes_after_the_repair(self):
+        request = self._request()
+        repair = self.env["repair.order"].browse(
+            request.action_offsite_repair()["res_id"]
+        )
+        with self.assertRaisesText(UserError, "once it is repaired"):
+            repair.action_aftersales_test_passed()
+        self.assertFalse(repair.aftersales_test_result)

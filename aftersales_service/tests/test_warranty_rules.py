@@ -446,5 +446,6 @@ class TestRolesOnRequests(RulesCase):
             {"name": "Noise", "description": "Noise", "lot_id": self.unit.id}
         )
         ticket.message_subscribe(partner_ids=self.helpdesk_user.partner_id.ids)
-        form = Form(ticket.with_user(self.helpdesk_user))
-        self.assertEqual(form.name, "Noise")
+        for user in (self.helpdesk_user, self.back_office):
+            form = Form(ticket.with_user(user))
+            self.assertEqual(form.name, "Noise")
