@@ -154,6 +154,12 @@ class HelpdeskTicket(models.Model):
         "aftersales.dispatch", "ticket_id", string="Dispatch Orders"
     )
     dispatch_count = fields.Integer(compute="_compute_dispatch_count")
+    reopen_count = fields.Integer(
+        string="Reopened",
+        readonly=True,
+        copy=False,
+        help="Times the customer was not satisfied and the request was reopened.",
+    )
     repair_count = fields.Integer(
         string="Off-Site Repairs", compute="_compute_repair_count"
     )
@@ -467,7 +473,18 @@ class HelpdeskTicket(models.Model):
 
     def write(self, vals):
         pausing = "stage_id" in vals and self._clock_pause_changes(vals["stage_id"])
+        closing = self.browse()
+        new_stage = self.env["helpdesk.ticket.stage"].browse(vals.get("stage_id"))
+        if new_stage.closed:
+            closing = self.filtered(lambda t: not t.stage_id.closed)
+        complaining = self.browse()
+        if vals.get("channel_id") == self._complaint_channel().id:
+            complaining = self.filtered(
+                lambda t: t.channel_id != self._complaint_channel()
+            )
         result = super().write(vals)
+        closing._schedule_follow_up()
+        complaining._escalate_complaint()
         if pausing:
             self._apply_pause_changes()
         if vals.get("user_id"):
@@ -582,6 +599,64 @@ class HelpdeskTicket(models.Model):
                 remaining=self.search_count([("next_deadline", "<", now)]),
             )
 
+    # T7: after the repair -------------------------------------------------
+
+    def _complaint_channel(self):
+        return (
+            self.env.ref(
+                "aftersales_service.helpdesk_channel_complaint",
+                raise_if_not_found=False,
+            )
+            or self.env["helpdesk.ticket.channel"]
+        )
+
+    def _schedule_follow_up(self):
+        """A closed request is followed up within 15 days (15天内跟踪观察)."""
+        if not self:
+            return
+        follow_up = self.env.ref("aftersales_service.mail_activity_type_follow_up")
+        deadline = fields.Date.add(fields.Date.context_today(self), days=15)
+        for ticket in self:
+            ticket.activity_schedule(
+                activity_type_id=follow_up.id,
+                date_deadline=deadline,
+                user_id=(ticket.user_id or self.env.user).id,
+            )
+
+    def _escalate_complaint(self):
+        """A complaint (投诉) goes to the service manager at once."""
+        complaint = self.env.ref("aftersales_service.mail_activity_type_complaint")
+        for ticket in self:
+            manager = ticket._breach_supervisor()
+            ticket.activity_schedule(
+                activity_type_id=complaint.id,
+                date_deadline=fields.Date.context_today(ticket),
+                user_id=manager.id,
+            )
+            ticket.message_post(
+                body=_("Complaint escalated to %(user)s.", user=manager.name)
+            )
+
+    def action_reopen(self):
+        """The customer is not satisfied: the service goes on (用户不满意,
+        服务不停止)."""
+        for ticket in self.filtered(lambda t: t.stage_id.closed):
+            stage = self.env["helpdesk.ticket.stage"].search(
+                [
+                    ("closed", "=", False),
+                    "|",
+                    ("team_ids", "=", False),
+                    ("team_ids", "in", ticket.team_id.ids),
+                ],
+                order="sequence",
+                limit=1,
+            )
+            ticket.write(
+                {"stage_id": stage.id, "reopen_count": ticket.reopen_count + 1}
+            )
+            ticket.message_post(body=_("Reopened: the customer is not satisfied."))
+        return True
+
     def _phase_labels(self):
         return {
             "ack": _("Acknowledgement"),
@@ -613,6 +688,9 @@ class HelpdeskTicket(models.Model):
                     vals["user_id"] = on_call.id
         tickets = super().create(vals_list)
         tickets._check_repeat_faults()
+        tickets.filtered(
+            lambda t: t.channel_id == self._complaint_channel()
+        )._escalate_complaint()
         tickets.filtered("clock_paused")._apply_pause_changes()
         return tickets
 

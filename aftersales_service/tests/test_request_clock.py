@@ -2,7 +2,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import new_test_user
 
 from .common import AftersalesCase
@@ -301,4 +301,54 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 19
+REQUEST_QUERIES = 21
+
+
+class TestAfterTheRepair(ClockCase):
+    """T7: follow-up within 15 days, complaints to the manager, reopening."""
+
+    def test_closing_schedules_the_follow_up(self):
+        request = self._request(at(TUE, 10))
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        request.stage_id = done
+        follow_up = request.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("aftersales_service.mail_activity_type_follow_up")
+            )
+        )
+        self.assertEqual(len(follow_up), 1)
+        self.assertEqual(
+            follow_up.date_deadline,
+            fields.Date.add(fields.Date.context_today(request), days=15),
+        )
+        request.stage_id = done  # no second follow-up for the same closing
+        self.assertEqual(len(request.activity_ids), 1)
+
+    def test_complaints_go_to_the_manager(self):
+        manager = new_test_user(
+            self.env,
+            login="as_cmp_mgr",
+            groups="aftersales_service.group_aftersales_manager",
+        )
+        self.env.company.aftersales_supervisor_id = manager
+        complaint = self._request(
+            at(TUE, 10),
+            channel_id=self.env.ref("aftersales_service.helpdesk_channel_complaint").id,
+        )
+        activity = complaint.activity_ids
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("aftersales_service.mail_activity_type_complaint"),
+        )
+        self.assertEqual(activity.user_id, manager)
+        later = self._request(at(TUE, 10))
+        later.channel_id = self.env.ref("aftersales_service.helpdesk_channel_complaint")
+        self.assertEqual(later.activity_ids.user_id, manager)
+
+    def test_reopen(self):
+        request = self._request(at(TUE, 10))
+        request.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        request.action_reopen()
+        self.assertFalse(request.stage_id.closed)
+        self.assertEqual(request.reopen_count, 1)
