@@ -458,7 +458,9 @@ class AftersalesContract(models.Model):
                     "activity_type_id": renewal_type.id,
                     "user_id": manager.id,
                     "date_deadline": contract.date_end,
-                    "summary": _("Renew before %(end)s", end=contract.date_end),
+                    "summary": self.with_context(lang=manager.lang).env._(
+                        "Renew before %(end)s", end=contract.date_end
+                    ),
                 },
                 {
                     "res_model_id": model_id,
@@ -466,7 +468,9 @@ class AftersalesContract(models.Model):
                     "activity_type_id": visit_type.id,
                     "user_id": (contract.engineer_id or manager).id,
                     "date_deadline": max(today, contract.date_end - timedelta(days=1)),
-                    "summary": _("Pre-expiry visit"),
+                    "summary": self.with_context(
+                        lang=(contract.engineer_id or manager).lang
+                    ).env._("Pre-expiry visit"),
                 },
             ]
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(

@@ -36,6 +36,7 @@ class HelpdeskTicket(models.Model):
         string="Unit",
         index="btree_not_null",
         tracking=True,
+        domain="[('company_id', 'in', [company_id, False])]",
         help="The serial number of the unit the request is about.",
     )
     aftersales_unit_warranty_id = fields.Many2one(

@@ -67,13 +67,26 @@ class RepairOrder(models.Model):
         return result
 
     def _update_sale_order_line_price(self):
+        """Price the parts by coverage: at cost under a contract, and free for
+        a part that still has its own warranty on this unit (W3), whatever
+        covers the unit, unless the user caused the damage."""
         result = super()._update_sale_order_line_price()
-        for repair in self.filtered(lambda r: r.aftersales_parts_policy == "cost"):
-            for line in repair.move_ids.filtered(
+        for repair in self:
+            lines = repair.move_ids.filtered(
                 lambda m: m.repair_line_type == "add" and m.sale_line_id
-            ).sale_line_id:
-                cost = line.product_id.standard_price
-                line.write({"price_unit": cost, "technical_price_unit": cost})
+            ).sale_line_id
+            if repair.aftersales_parts_policy == "cost":
+                for line in lines:
+                    cost = line.product_id.standard_price
+                    line.write({"price_unit": cost, "technical_price_unit": cost})
+            if repair.lot_id and repair.aftersales_fault_cause == "equipment":
+                day = fields.Date.context_today(repair, repair.schedule_date)
+                covered = repair.lot_id.part_warranty_ids.filtered(
+                    lambda p, day=day: p.date_fitted <= day <= p.end_date
+                ).product_id
+                lines.filtered(
+                    lambda line, covered=covered: line.product_id in covered
+                ).write({"price_unit": 0.0, "technical_price_unit": 0.0})
         return result
 
     def action_repair_done(self):

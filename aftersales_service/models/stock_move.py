@@ -58,8 +58,9 @@ class StockMove(models.Model):
 
     def _create_repair_sale_order_line(self):
         result = super()._create_repair_sale_order_line()
-        # A repair covered by a contract charges the parts at cost.
+        # Parts are priced by coverage: at cost under a contract, free under
+        # their own warranty.
         self.repair_id.filtered(
-            lambda r: r.aftersales_parts_policy == "cost"
+            lambda r: r.aftersales_parts_policy == "cost" or r.lot_id.part_warranty_ids
         )._update_sale_order_line_price()
         return result

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user
 
@@ -204,6 +204,18 @@ class TestPartWarranty(RulesCase):
         self._repair_done(warranty.lot_id)
         part = warranty.lot_id.part_warranty_ids
         self.assertEqual(part.end_date, part.date_fitted + relativedelta(months=18))
+
+    def test_part_under_its_own_warranty_is_free_after_the_unit_expired(self):
+        warranty = self._accepted_unit("PRT-006", 300)  # unit ends in ~65 days
+        self._repair_done(warranty.lot_id)
+        later = self._repair(warranty.lot_id)
+        # Move the repair past the unit's end, inside the fan's own year.
+        later.schedule_date = fields.Datetime.to_datetime(
+            warranty.end_date
+        ) + timedelta(days=30)
+        self.assertEqual(later.aftersales_coverage, "none")
+        later.action_create_sale_order()
+        self.assertEqual(later.sale_order_id.order_line.price_unit, 0)
 
     def test_no_part_warranty_when_the_user_caused_it_or_out_of_warranty(self):
         warranty = self._accepted_unit("PRT-003", 10)
