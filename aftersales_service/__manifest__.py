@@ -45,6 +45,11 @@
         "views/res_config_settings_views.xml",
         "views/aftersales_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "aftersales_service/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/aftersales_demo.xml",
     ],

@@ -5,3 +5,4 @@ from . import test_contract
 from . import test_warranty_rules
 from . import test_request_clock
 from . import test_dispatch
+from . import test_tours
