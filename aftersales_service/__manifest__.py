@@ -16,6 +16,7 @@
         "report_xlsx",
         "resource",
         "portal",
+        "rating",
     ],
     "data": [
         "security/aftersales_security.xml",

@@ -28,7 +28,7 @@ IMPACTS = [
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "aftersales.coverage.mixin"]
+    _inherit = ["helpdesk.ticket", "aftersales.coverage.mixin", "rating.mixin"]
     _aftersales_coverage_date_field = "reported_at"
 
     lot_id = fields.Many2one(
@@ -484,7 +484,7 @@ class HelpdeskTicket(models.Model):
                 lambda t: t.channel_id != self._complaint_channel()
             )
         result = super().write(vals)
-        closing._schedule_follow_up()
+        closing._after_close()
         complaining._escalate_complaint()
         if pausing:
             self._apply_pause_changes()
@@ -611,11 +611,13 @@ class HelpdeskTicket(models.Model):
             or self.env["helpdesk.ticket.channel"]
         )
 
-    def _schedule_follow_up(self):
-        """A closed request is followed up within 15 days (15天内跟踪观察)."""
+    def _after_close(self):
+        """A closed request is followed up within 15 days (15天内跟踪观察),
+        and its customer is asked to rate the service."""
         if not self:
             return
         follow_up = self.env.ref("aftersales_service.mail_activity_type_follow_up")
+        rating_request = self.env.ref("aftersales_service.mail_template_request_rating")
         deadline = fields.Date.add(fields.Date.context_today(self), days=15)
         for ticket in self:
             ticket.activity_schedule(
@@ -623,6 +625,11 @@ class HelpdeskTicket(models.Model):
                 date_deadline=deadline,
                 user_id=(ticket.user_id or self.env.user).id,
             )
+            customer = ticket._rating_get_partner()
+            if customer.email:
+                ticket.rating_send_request(
+                    rating_request, lang=customer.lang, force_send=False
+                )
 
     def _escalate_complaint(self):
         """A complaint (投诉) goes to the service manager at once."""

@@ -301,7 +301,7 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 21
+REQUEST_QUERIES = 22
 
 
 class TestAfterTheRepair(ClockCase):
@@ -324,6 +324,19 @@ class TestAfterTheRepair(ClockCase):
         )
         request.stage_id = done  # no second follow-up for the same closing
         self.assertEqual(len(request.activity_ids), 1)
+
+    def test_closing_asks_the_customer_to_rate(self):
+        self.customer.email = "service@ningbo-port.example.com"
+        request = self._request(at(TUE, 10))
+        request.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        rating = request.rating_ids
+        self.assertEqual(len(rating), 1)
+        self.assertEqual(rating.partner_id, self.customer)
+        message = request.message_ids.filtered(lambda m: "/rate/" in (m.body or ""))
+        self.assertIn(rating.access_token, message.body)
+        request.rating_apply(5, token=rating.access_token, feedback="Fast and clean")
+        self.assertEqual(rating.rating, 5)
+        self.assertTrue(rating.consumed)
 
     def test_complaints_go_to_the_manager(self):
         manager = new_test_user(
