@@ -40,6 +40,7 @@
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/aftersales_duty_views.xml",
+        "views/helpdesk_ticket_templates.xml",
         "views/aftersales_dispatch_views.xml",
         "views/product_template_views.xml",
         "views/stock_lot_views.xml",

@@ -6,3 +6,4 @@ from . import test_warranty_rules
 from . import test_request_clock
 from . import test_dispatch
 from . import test_tours
+from . import test_portal

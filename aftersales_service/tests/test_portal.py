@@ -1,0 +1,74 @@
+import re
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPortalReopen(HttpCase):
+    """A customer who is not satisfied reopens their own closed request over
+    the portal, and only their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        customer = cls.env["res.partner"].create(
+            {"name": "Ningbo Port", "is_company": True}
+        )
+        contact = cls.env["res.partner"].create(
+            {"name": "Chen Jie", "parent_id": customer.id, "email": "cj@example.com"}
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login="as_portal_reopen",
+            password="as_portal_reopen",
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        other = cls.env["res.partner"].create(
+            {"name": "Other Works", "is_company": True}
+        )
+        done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        Ticket = cls.env["helpdesk.ticket"]
+        cls.mine = Ticket.create(
+            {"name": "Alarm", "description": "Alarm", "partner_id": contact.id}
+        )
+        cls.theirs = Ticket.create(
+            {"name": "Leak", "description": "Leak", "partner_id": other.id}
+        )
+        (cls.mine | cls.theirs).write({"stage_id": done.id})
+
+    def _csrf(self, url):
+        page = self.url_open(url).text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def test_reopen_own_request(self):
+        self.authenticate("as_portal_reopen", "as_portal_reopen")
+        token = self._csrf(f"/my/ticket/{self.mine.id}")
+        response = self.url_open(
+            f"/my/ticket/{self.mine.id}/reopen",
+            data={"csrf_token": token, "reason": "The alarm is back."},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self.mine.stage_id.closed)
+        self.assertEqual(self.mine.reopen_count, 1)
+        reason = self.mine.message_ids.filtered(
+            lambda m: "The alarm is back." in m.body
+        )
+        self.assertEqual(reason.author_id, self.portal.partner_id)
+
+    def test_other_customers_request_is_refused(self):
+        self.authenticate("as_portal_reopen", "as_portal_reopen")
+        token = self._csrf(f"/my/ticket/{self.mine.id}")
+        response = self.url_open(
+            f"/my/ticket/{self.theirs.id}/reopen", data={"csrf_token": token}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertTrue(self.theirs.stage_id.closed)
+
+    def test_post_without_csrf_is_refused(self):
+        self.authenticate("as_portal_reopen", "as_portal_reopen")
+        response = self.url_open(
+            f"/my/ticket/{self.mine.id}/reopen", data={"reason": "x"}
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(self.mine.stage_id.closed)
