@@ -261,6 +261,10 @@ class TestDispatchAccess(DispatchCase):
         for hidden in (unsigned, foreign):
             with self.assertRaises(AccessError):
                 hidden.with_user(portal).read(["name"])
+        # Their requests, and only theirs.
+        Ticket = self.env["helpdesk.ticket"].with_user(portal)
+        visible = Ticket.search([("id", "in", (signed | foreign).ticket_id.ids)])
+        self.assertEqual(visible, signed.ticket_id)
 
 
 class TestOffSiteRepair(DispatchCase):
