@@ -1,3 +1,4 @@
+from . import aftersales_sequence_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template

@@ -21,18 +21,11 @@ class AftersalesContract(models.Model):
 
     _name = "aftersales.contract"
     _description = "Service Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _aftersales_sequence_code = "aftersales.contract"
     _order = "date_end desc, id desc"
     _check_company_auto = True
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        copy=False,
-        readonly=True,
-        index="trigram",
-        default=lambda self: _("New"),
-    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -132,15 +125,6 @@ class AftersalesContract(models.Model):
     expiry_notice_date = fields.Datetime(readonly=True, copy=False)
     can_renew = fields.Boolean(compute="_compute_can_renew")
     note = fields.Html(string="Terms")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "aftersales.contract"
-                ) or _("New")
-        return super().create(vals_list)
 
     @api.depends("lot_ids")
     def _compute_unit_count(self):

@@ -10,18 +10,11 @@ class AftersalesDispatch(models.Model):
 
     _name = "aftersales.dispatch"
     _description = "Dispatch Order"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _aftersales_sequence_code = "aftersales.dispatch"
     _order = "id desc"
     _check_company_auto = True
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        copy=False,
-        readonly=True,
-        index="trigram",
-        default=lambda self: _("New"),
-    )
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
         string="Request",
@@ -90,15 +83,6 @@ class AftersalesDispatch(models.Model):
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "aftersales.dispatch"
-                ) or _("New")
-        return super().create(vals_list)
 
     def _ensure_state(self, allowed, message):
         wrong = self.filtered(lambda d: d.state not in allowed)

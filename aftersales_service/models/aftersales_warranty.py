@@ -26,19 +26,12 @@ class AftersalesWarranty(models.Model):
 
     _name = "aftersales.warranty"
     _description = "Unit Warranty"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _aftersales_sequence_code = "aftersales.warranty"
     _order = "id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "lot_id"]
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        copy=False,
-        readonly=True,
-        index="trigram",
-        default=lambda self: _("New"),
-    )
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -172,11 +165,6 @@ class AftersalesWarranty(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_lots_have_no_warranty([vals.get("lot_id") for vals in vals_list])
-        for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "aftersales.warranty"
-                ) or _("New")
         return super().create(vals_list)
 
     def write(self, vals):
