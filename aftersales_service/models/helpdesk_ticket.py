@@ -257,19 +257,24 @@ class HelpdeskTicket(models.Model):
             }
         )
 
+    def _first_stage(self, closed):
+        """The team's first closing (or open) stage."""
+        self.ensure_one()
+        return self.env["helpdesk.ticket.stage"].search(
+            [
+                ("closed", "=", closed),
+                "|",
+                ("team_ids", "=", False),
+                ("team_ids", "in", self.team_id.ids),
+            ],
+            order="sequence",
+            limit=1,
+        )
+
     def _close(self):
         """Move to the team's first closing stage."""
         for ticket in self:
-            stages = self.env["helpdesk.ticket.stage"].search(
-                [
-                    ("closed", "=", True),
-                    "|",
-                    ("team_ids", "=", False),
-                    ("team_ids", "in", ticket.team_id.ids),
-                ],
-                order="sequence",
-                limit=1,
-            )
+            stages = ticket._first_stage(closed=True)
             if not stages:
                 raise UserError(_("No closing stage is set up for requests."))
             ticket.stage_id = stages
@@ -649,16 +654,7 @@ class HelpdeskTicket(models.Model):
         """The customer is not satisfied: the service goes on (用户不满意,
         服务不停止)."""
         for ticket in self.filtered(lambda t: t.stage_id.closed):
-            stage = self.env["helpdesk.ticket.stage"].search(
-                [
-                    ("closed", "=", False),
-                    "|",
-                    ("team_ids", "=", False),
-                    ("team_ids", "in", ticket.team_id.ids),
-                ],
-                order="sequence",
-                limit=1,
-            )
+            stage = ticket._first_stage(closed=False)
             ticket.write(
                 {"stage_id": stage.id, "reopen_count": ticket.reopen_count + 1}
             )
