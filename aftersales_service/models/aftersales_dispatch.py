@@ -177,6 +177,11 @@ class AftersalesDispatch(models.Model):
         self.write({"state": "cancelled"})
         return True
 
+    def action_offsite_repair(self):
+        """The unit can't be repaired on site: send it to the repair centre."""
+        self.ensure_one()
+        return self.ticket_id.action_offsite_repair()
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return _("Dispatch Order %(name)s", name=self.name)

@@ -3,6 +3,8 @@ import base64
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 
+from odoo.addons.base.models.ir_qweb import QWebException
+
 from .common import AftersalesCase
 
 # A 1x1 PNG: the signature the customer draws.
@@ -261,6 +263,15 @@ class TestDispatchAccess(DispatchCase):
         for hidden in (unsigned, foreign):
             with self.assertRaises(AccessError):
                 hidden.with_user(portal).read(["name"])
+        # The signed form prints for them; nobody else's does.
+        Report = self.env["ir.actions.report"].with_user(portal)
+        html = Report._render_qweb_html(
+            "aftersales_service.report_dispatch", signed.ids
+        )[0]
+        self.assertIn(b"Chen Jie", html)
+        self.assertIn(b"DSP-001", html)
+        with self.assertRaisesText(QWebException, "doesn't have 'read' access"):
+            Report._render_qweb_html("aftersales_service.report_dispatch", foreign.ids)
         # Their requests, and only theirs.
         Ticket = self.env["helpdesk.ticket"].with_user(portal)
         visible = Ticket.search([("id", "in", (signed | foreign).ticket_id.ids)])
@@ -314,6 +325,15 @@ class TestOffSiteRepair(DispatchCase):
             request.action_view_repairs()["domain"],
             [("aftersales_ticket_id", "=", request.id)],
         )
+
+    def test_from_a_dispatch_that_cannot_fix_it_on_site(self):
+        dispatch = self._plan(self._request())
+        dispatch.action_dispatch()
+        dispatch.action_arrive()
+        action = dispatch.with_user(self.back_office).action_offsite_repair()
+        repair = self.env["repair.order"].browse(action["res_id"])
+        self.assertEqual(repair.aftersales_ticket_id, dispatch.ticket_id)
+        self.assertEqual(repair.lot_id, self.unit)
 
     def test_test_comes_after_the_repair(self):
         request = self._request()
