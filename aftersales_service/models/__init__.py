@@ -1,4 +1,5 @@
 from . import aftersales_sequence_mixin
+from . import aftersales_archive_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template

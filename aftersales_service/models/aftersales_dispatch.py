@@ -32,7 +32,9 @@ class AftersalesDispatch(models.Model):
         store=True,
         index=True,
     )
-    lot_id = fields.Many2one(related="ticket_id.lot_id", string="Unit")
+    lot_id = fields.Many2one(
+        related="ticket_id.lot_id", string="Unit", store=True, index="btree_not_null"
+    )
     engineer_ids = fields.Many2many(
         "res.users",
         string="Engineers",

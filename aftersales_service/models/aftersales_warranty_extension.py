@@ -15,6 +15,9 @@ class AftersalesWarrantyExtension(models.Model):
         "aftersales.warranty", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="warranty_id.company_id", store=True)
+    lot_id = fields.Many2one(
+        related="warranty_id.lot_id", string="Unit", store=True, index=True
+    )
     days = fields.Integer(required=True)
     reason = fields.Char(required=True)
     ticket_id = fields.Many2one(

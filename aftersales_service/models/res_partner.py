@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "aftersales.archive.mixin"]
 
     aftersales_zone = fields.Selection(
         [("city", "City"), ("county", "County")],
@@ -11,3 +12,33 @@ class ResPartner(models.Model):
         help="Where the customer is, for the on-site response target: in a city "
         "(市区) or a county (县区).",
     )
+    # K1: the customer's service archive.
+    aftersales_unit_count = fields.Integer(
+        string="Units", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_contract_count = fields.Integer(
+        string="Service Contracts", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_dispatch_count = fields.Integer(
+        string="Dispatch Orders", compute="_compute_aftersales_archive_counts"
+    )
+
+    def _aftersales_archive(self):
+        companies = self.commercial_partner_id.ids
+        return {
+            "aftersales_unit_count": (
+                "aftersales.warranty",
+                [("partner_id", "in", companies)],
+            ),
+            "aftersales_contract_count": (
+                "aftersales.contract",
+                [("partner_id", "in", companies)],
+            ),
+            "aftersales_dispatch_count": (
+                "aftersales.dispatch",
+                [("partner_id", "in", companies)],
+            ),
+        }
+
+    def _aftersales_archive_key(self):
+        return self.commercial_partner_id

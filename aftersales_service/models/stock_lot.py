@@ -6,7 +6,8 @@ from .aftersales_coverage import Coverage
 
 
 class StockLot(models.Model):
-    _inherit = "stock.lot"
+    _name = "stock.lot"
+    _inherit = ["stock.lot", "aftersales.archive.mixin"]
 
     warranty_ids = fields.One2many("aftersales.warranty", "lot_id")
     warranty_id = fields.Many2one(
@@ -32,6 +33,22 @@ class StockLot(models.Model):
     )
     part_warranty_ids = fields.One2many(
         "aftersales.part.warranty", "lot_id", string="Part Warranties"
+    )
+    # K1: the unit's service archive (用户维修档案), through smart buttons.
+    aftersales_request_count = fields.Integer(
+        string="Requests", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_dispatch_count = fields.Integer(
+        string="Dispatch Orders", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_contract_count = fields.Integer(
+        string="Contracts", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_extension_count = fields.Integer(
+        string="Extensions", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_part_count = fields.Integer(
+        string="Parts Fitted", compute="_compute_aftersales_archive_counts"
     )
     aftersales_replacement_due = fields.Boolean(
         string="Replacement Due",
@@ -193,4 +210,29 @@ class StockLot(models.Model):
             "res_model": "sale.order",
             "res_id": order.id,
             "view_mode": "form",
+        }
+
+    def _aftersales_archive(self):
+        """What the unit's archive lists: {count field: (model, domain)}."""
+        return {
+            "aftersales_request_count": (
+                "helpdesk.ticket",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_dispatch_count": (
+                "aftersales.dispatch",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_contract_count": (
+                "aftersales.contract",
+                [("lot_ids", "in", self.ids)],
+            ),
+            "aftersales_extension_count": (
+                "aftersales.warranty.extension",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_part_count": (
+                "aftersales.part.warranty",
+                [("lot_id", "in", self.ids)],
+            ),
         }

@@ -343,3 +343,52 @@ class TestOffSiteRepair(DispatchCase):
         with self.assertRaisesText(UserError, "once it is repaired"):
             repair.action_aftersales_test_passed()
         self.assertFalse(repair.aftersales_test_result)
+
+
+class TestUnitArchive(DispatchCase):
+    """K1: the unit's form reaches everything about it."""
+
+    def test_counts_and_lists(self):
+        request = self._request()
+        dispatch = self._plan(request)
+        self._request()
+        contract = self.env["aftersales.contract"].create(
+            {
+                "partner_id": self.customer.id,
+                "service_level_id": self.env.ref(
+                    "aftersales_service.service_level_standard"
+                ).id,
+                "date_start": "2026-01-01",
+                "date_end": "2026-12-31",
+                "lot_ids": [(6, 0, self.unit.ids)],
+            }
+        )
+        other_unit = self._delivered_warranties(self.product, ["DSP-002"]).lot_id
+        units = self.unit | other_unit
+        units.invalidate_recordset()
+        with self.assertQueryCount(5):  # one grouped query per kind, all units at once
+            counts = [
+                (
+                    u.aftersales_request_count,
+                    u.aftersales_dispatch_count,
+                    u.aftersales_contract_count,
+                )
+                for u in units
+            ]
+        self.assertEqual(counts, [(2, 1, 1), (0, 0, 0)])
+        action = self.unit.with_context(
+            aftersales_archive="aftersales_dispatch_count"
+        ).action_aftersales_archive()
+        self.assertEqual(
+            self.env[action["res_model"]].search(action["domain"]), dispatch
+        )
+        action = self.unit.with_context(
+            aftersales_archive="aftersales_contract_count"
+        ).action_aftersales_archive()
+        self.assertEqual(
+            self.env[action["res_model"]].search(action["domain"]), contract
+        )
+        with self.assertRaisesText(UserError, "Unknown part"):
+            self.unit.with_context(
+                aftersales_archive="name"
+            ).action_aftersales_archive()
