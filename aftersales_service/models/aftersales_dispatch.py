@@ -86,6 +86,15 @@ class AftersalesDispatch(models.Model):
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
 
+    def write(self, vals):
+        if self.filtered(lambda d: d.state == "signed") and set(vals) - {
+            "message_main_attachment_id",
+        }:
+            raise UserError(
+                _("A dispatch order signed by the customer can't be changed.")
+            )
+        return super().write(vals)
+
     def _ensure_state(self, allowed, message):
         wrong = self.filtered(lambda d: d.state not in allowed)
         if wrong:
@@ -189,14 +198,43 @@ class AftersalesDispatch(models.Model):
         return _("Dispatch Order %(name)s", name=self.name)
 
 
-class AftersalesDispatchItem(models.Model):
-    _name = "aftersales.dispatch.item"
-    _description = "Dispatch Item to Bring"
-    _order = "dispatch_id, kind, id"
+class AftersalesDispatchLine(models.AbstractModel):
+    """A line of a dispatch order; the customer's signature makes it final."""
+
+    _name = "aftersales.dispatch.line"
+    _description = "Dispatch Order Line"
 
     dispatch_id = fields.Many2one(
         "aftersales.dispatch", required=True, ondelete="cascade", index=True
     )
+
+    def _check_order_not_signed(self):
+        if self.dispatch_id.filtered(lambda d: d.state == "signed"):
+            raise UserError(
+                _("A dispatch order signed by the customer can't be changed.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_order_not_signed()
+        return lines
+
+    def write(self, vals):
+        self._check_order_not_signed()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_unless_signed(self):
+        self._check_order_not_signed()
+
+
+class AftersalesDispatchItem(models.Model):
+    _name = "aftersales.dispatch.item"
+    _inherit = "aftersales.dispatch.line"
+    _description = "Dispatch Item to Bring"
+    _order = "dispatch_id, kind, id"
+
     kind = fields.Selection(
         [("spare", "Spare Part"), ("instrument", "Instrument"), ("tool", "Tool")],
         required=True,
@@ -214,12 +252,10 @@ class AftersalesDispatchItem(models.Model):
 
 class AftersalesDispatchAction(models.Model):
     _name = "aftersales.dispatch.action"
+    _inherit = "aftersales.dispatch.line"
     _description = "Dispatch Action Taken"
     _order = "done_at, id"
 
-    dispatch_id = fields.Many2one(
-        "aftersales.dispatch", required=True, ondelete="cascade", index=True
-    )
     done_at = fields.Datetime(
         string="Completed On", required=True, default=fields.Datetime.now
     )

@@ -37,15 +37,20 @@ class AftersalesDuty(models.Model):
     @api.model
     def _on_call(self, moment, company):
         """The user on call at ``moment`` (naive UTC) for ``company``."""
-        return self.search(
-            [
-                ("company_id", "=", company.id),
-                ("date_start", "<=", moment),
-                ("date_end", ">", moment),
-            ],
-            order="date_start desc",
-            limit=1,
-        ).user_id
+        # Whoever reports the request needn't read the roster.
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("date_start", "<=", moment),
+                    ("date_end", ">", moment),
+                ],
+                order="date_start desc",
+                limit=1,
+            )
+            .user_id.with_env(self.env)
+        )
 
     def _compute_display_name(self):
         for duty in self:

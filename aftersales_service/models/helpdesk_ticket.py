@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytz
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -93,7 +94,12 @@ class HelpdeskTicket(models.Model):
     paused_hours = fields.Float(
         readonly=True, copy=False, help="Clock hours spent waiting for the customer."
     )
-    paused_hours_at_arrival = fields.Float(readonly=True, copy=False)
+    # Paused hours when each phase was done: a later wait for the customer
+    # does not move a phase that was already over.
+    ack_paused_hours = fields.Float(readonly=True, copy=False)
+    plan_paused_hours = fields.Float(readonly=True, copy=False)
+    arrival_paused_hours = fields.Float(readonly=True, copy=False)
+    repair_paused_hours = fields.Float(readonly=True, copy=False)
     ack_done_at = fields.Datetime(string="Acknowledged On", copy=False, readonly=True)
     plan_done_at = fields.Datetime(
         string="Service Planned On", copy=False, readonly=True
@@ -271,6 +277,21 @@ class HelpdeskTicket(models.Model):
             limit=1,
         )
 
+    def _save_dispatch_solution(self):
+        """A request solved on site feeds the solution base too (T8): the
+        engineers' analysis and actions, once."""
+        self.ensure_one()
+        Solution = self.env["aftersales.solution"].sudo()
+        done = self.dispatch_ids.filtered(lambda d: d.state in ("done", "signed"))
+        if not done or Solution.search_count([("ticket_id", "=", self.id)]):
+            return
+        last = done.sorted("finished_at")[-1]
+        steps = "".join(
+            f"<li>{escape(action.content)}</li>" for action in last.action_ids
+        )
+        content = Markup("<p>%s</p><ul>%s</ul>") % (last.analysis or "", Markup(steps))
+        self.sudo()._save_solution(content)
+
     def _close(self):
         """Move to the team's first closing stage."""
         for ticket in self:
@@ -300,6 +321,11 @@ class HelpdeskTicket(models.Model):
         """Off-site repair (异地修理): a repair order for the unit, with the
         request's coverage, and the picking that brings the unit in."""
         self.ensure_one()
+        self.check_access("write")
+        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
+            raise UserError(_("Only the service back office sends a unit to repair."))
+        if self.stage_id.closed:
+            raise UserError(_("Reopen the request before sending its unit to repair."))
         if not self.lot_id:
             raise UserError(_("Set the unit of this request first."))
         # The back office sends the unit to the repair centre, whose own staff
@@ -324,6 +350,14 @@ class HelpdeskTicket(models.Model):
         )
         repair._aftersales_ship_in()
         repair.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        # Sending the unit away answers the request and is its service plan.
+        self._complete_phase("ack")
+        self._complete_phase("plan")
+        self.message_post(
+            body=_("Unit sent to the repair centre: %(repair)s.", repair=repair.name)
+        )
+        if not self.env["repair.order"].has_access("read"):
+            return True
         return {
             "type": "ir.actions.act_window",
             "res_model": "repair.order",
@@ -375,19 +409,46 @@ class HelpdeskTicket(models.Model):
 
     def _phase_paused_hours(self, phase):
         """Hours the clock of ``phase`` was stopped while waiting for the
-        customer."""
+        customer: until the phase was done, from when it started."""
+        paused = (
+            self[f"{phase}_paused_hours"]
+            if self[f"{phase}_done_at"]
+            else self.paused_hours
+        )
         if phase == "repair":
-            return self.paused_hours - self.paused_hours_at_arrival
-        return self.paused_hours
+            paused -= self.arrival_paused_hours
+        return paused
+
+    def _current_paused_hours(self):
+        """Paused hours so far, the wait in progress included."""
+        self.ensure_one()
+        running = self.paused_since and self.service_level_id._hours_between(
+            self.paused_since, fields.Datetime.now()
+        )
+        return self.paused_hours + (running or 0.0)
 
     @api.depends(
         "reported_at",
         "service_level_id",
         "zone",
         "severity",
+        "service_level_id.around_the_clock",
+        "service_level_id.calendar_id",
+        "service_level_id.ack_hours",
+        "service_level_id.plan_hours",
+        "service_level_id.arrival_city_hours",
+        "service_level_id.arrival_county_hours",
+        "service_level_id.repair_general_hours",
+        "service_level_id.repair_major_hours",
+        "ack_done_at",
+        "plan_done_at",
         "arrival_done_at",
+        "repair_done_at",
         "paused_hours",
-        "paused_hours_at_arrival",
+        "ack_paused_hours",
+        "plan_paused_hours",
+        "arrival_paused_hours",
+        "repair_paused_hours",
     )
     def _compute_deadlines(self):
         for ticket in self:
@@ -412,6 +473,10 @@ class HelpdeskTicket(models.Model):
         "plan_deadline",
         "arrival_deadline",
         "repair_deadline",
+        "ack_paused_hours",
+        "plan_paused_hours",
+        "arrival_paused_hours",
+        "repair_paused_hours",
     )
     def _compute_outcomes(self):
         for ticket in self:
@@ -526,10 +591,12 @@ class HelpdeskTicket(models.Model):
         """Stamp ``phase`` done now (once)."""
         now = fields.Datetime.now()
         for ticket in self.filtered(lambda t: not t[f"{phase}_done_at"]):
-            vals = {f"{phase}_done_at": now}
-            if phase == "arrival":
-                vals["paused_hours_at_arrival"] = ticket.paused_hours
-            ticket.write(vals)
+            ticket.write(
+                {
+                    f"{phase}_done_at": now,
+                    f"{phase}_paused_hours": ticket._current_paused_hours(),
+                }
+            )
 
     def action_acknowledge(self):
         self._complete_phase("ack")
@@ -630,6 +697,7 @@ class HelpdeskTicket(models.Model):
                 date_deadline=deadline,
                 user_id=(ticket.user_id or self.env.user).id,
             )
+            ticket._save_dispatch_solution()
             customer = ticket._rating_get_partner()
             if customer.email:
                 ticket.rating_send_request(

@@ -143,6 +143,21 @@ class TestDispatchFlow(DispatchCase):
         mine.action_sign()
         self.assertEqual(dispatch.state, "signed")
         self.assertTrue(dispatch.signed_at)
+        # Signed is final.
+        with self.assertRaisesText(
+            UserError, "signed by the customer can't be changed"
+        ):
+            dispatch.analysis = "Rewritten"
+        with self.assertRaisesText(
+            UserError, "signed by the customer can't be changed"
+        ):
+            dispatch.action_ids.content = "Rewritten"
+        # Closing the request keeps what was done in the solution base.
+        request.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        solution = self.env["aftersales.solution"].search(
+            [("ticket_id", "=", request.id)]
+        )
+        self.assertIn("Replaced PM-20", solution.content)
 
         html = (
             self.env["ir.actions.report"]
@@ -286,8 +301,12 @@ class TestOffSiteRepair(DispatchCase):
         warranty.delivery_date = "2026-01-01 00:00:00"
         warranty.record_acceptance("2026-01-02", "Wang Wei")
         request = self._request()
-        action = request.with_user(self.back_office).action_offsite_repair()
-        repair = self.env["repair.order"].browse(action["res_id"])
+        # The back office sends it; the repair centre (inventory users) opens it.
+        self.assertTrue(request.with_user(self.back_office).action_offsite_repair())
+        repair = self.env["repair.order"].search(
+            [("aftersales_ticket_id", "=", request.id)]
+        )
+        self.assertTrue(request.ack_done_at and request.plan_done_at)
         self.assertEqual(repair.aftersales_ticket_id, request)
         self.assertEqual(repair.lot_id, self.unit)
         self.assertEqual(repair.aftersales_coverage, "warranty")
@@ -330,8 +349,10 @@ class TestOffSiteRepair(DispatchCase):
         dispatch = self._plan(self._request())
         dispatch.action_dispatch()
         dispatch.action_arrive()
-        action = dispatch.with_user(self.back_office).action_offsite_repair()
+        action = dispatch.action_offsite_repair()
         repair = self.env["repair.order"].browse(action["res_id"])
+        with self.assertRaises(AccessError):  # engineers don't edit the request
+            dispatch.ticket_id.with_user(self.engineer).action_offsite_repair()
         self.assertEqual(repair.aftersales_ticket_id, dispatch.ticket_id)
         self.assertEqual(repair.lot_id, self.unit)
 

@@ -140,6 +140,23 @@ class TestClockArithmetic(ClockCase):
         self.assertEqual(request.ack_hours, 3)
         self.assertTrue(request.ack_met)
 
+    def test_a_later_pause_does_not_move_a_phase_already_done(self):
+        request = self._request(at(TUE, 10))
+        with freeze_time(at(TUE, 16)):  # two hours late
+            request.action_acknowledge()
+        self.assertFalse(request.ack_met)
+        self.assertEqual(request.ack_hours, 6)
+        with freeze_time(at(TUE, 17)):
+            request.stage_id = self.awaiting
+        with freeze_time(at(TUE, 22)):
+            request.stage_id = self.in_progress
+        self.assertEqual(request.paused_hours, 5)
+        self.assertFalse(request.ack_met)
+        self.assertEqual(request.ack_hours, 6)
+        self.assertEqual(request.ack_deadline, at(TUE, 14))
+        # The plan, still open, moves by the wait.
+        self.assertEqual(request.plan_deadline, at(TUE, 17))
+
     def test_business_hours_pause_counts_working_time_only(self):
         request = self._request(at(FRI, 15), self.business)
         self.assertEqual(request.ack_deadline, at(30, 11))
