@@ -413,9 +413,8 @@ class AftersalesContract(models.Model):
         """Written renewal notice to the customer, an activity for the account
         manager and the pre-expiry visit for the engineer (保修期满前十天)."""
         today = fields.Date.context_today(self)
-        template = self.env.ref("aftersales_service.mail_template_contract_renewal")
-        template.send_mail_batch(self.ids)
-        self._message_log_batch(
+        self._send_notice(
+            "aftersales_service.mail_template_contract_renewal",
             {
                 contract.id: self.env._(
                     "Renewal notice sent to %(customer)s; the contract is now to "
@@ -423,7 +422,8 @@ class AftersalesContract(models.Model):
                     customer=contract.partner_id.display_name,
                 )
                 for contract in self
-            }
+            },
+            {"state": "to_renew", "renewal_notice_date": fields.Datetime.now()},
         )
         renewal_type = self.env.ref(
             "aftersales_service.mail_activity_type_contract_renewal"
@@ -460,17 +460,12 @@ class AftersalesContract(models.Model):
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             activities
         )
-        # The batch log above says what changed: no tracking message per record.
-        self.with_context(mail_notrack=True).write(
-            {"state": "to_renew", "renewal_notice_date": fields.Datetime.now()}
-        )
 
     def _send_expiry_notices(self):
         """Notice of what stops and what to watch for, with the substitutes of
         discontinued products (终止保修服务后用户应注意的事项)."""
-        template = self.env.ref("aftersales_service.mail_template_contract_expiry")
-        template.send_mail_batch(self.ids)
-        self._message_log_batch(
+        self._send_notice(
+            "aftersales_service.mail_template_contract_expiry",
             {
                 contract.id: self.env._(
                     "The contract ended without renewal and is now expired; expiry "
@@ -478,11 +473,17 @@ class AftersalesContract(models.Model):
                     customer=contract.partner_id.display_name,
                 )
                 for contract in self
-            }
+            },
+            {"state": "expired", "expiry_notice_date": fields.Datetime.now()},
         )
-        self.with_context(mail_notrack=True).write(
-            {"state": "expired", "expiry_notice_date": fields.Datetime.now()}
-        )
+
+    def _send_notice(self, template_xmlid, bodies, vals):
+        """Mail the template to each contract's customer, log ``bodies`` in the
+        chatter and write ``vals``, for the whole batch at once."""
+        self.env.ref(template_xmlid).send_mail_batch(self.ids)
+        self._message_log_batch(bodies)
+        # The batch log says what changed: no tracking message per record.
+        self.with_context(mail_notrack=True).write(vals)
 
     def _discontinued_products(self):
         """Products of the covered units that are discontinued, for the expiry

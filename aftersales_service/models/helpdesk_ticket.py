@@ -788,8 +788,12 @@ class HelpdeskTicket(models.Model):
         return self.env["aftersales.duty"]._on_call(reported, company)
 
     def _check_repeat_faults(self):
-        for ticket in self.filtered(lambda t: t.lot_id and t.category_id):
-            if ticket.lot_id._aftersales_check_repeat_fault(ticket.category_id):
+        # One look-up per fault category, for all the units at once.
+        reported = self.filtered(lambda t: t.lot_id and t.category_id)
+        for category in reported.category_id:
+            tickets = reported.filtered(lambda t, c=category: t.category_id == c)
+            flagged = tickets.lot_id._aftersales_check_repeat_fault(category)
+            for ticket in tickets.filtered(lambda t, f=flagged: t.lot_id in f):
                 ticket.message_post(
                     body=_(
                         "Unit %(unit)s failed again after two repairs of this "
