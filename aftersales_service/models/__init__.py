@@ -22,3 +22,9 @@ from . import res_partner
 from . import aftersales_dispatch
 from . import aftersales_solution
 from . import stock_picking
+from . import stock_warehouse
+from . import aftersales_loaner
+from . import aftersales_replacement_notice
+from . import aftersales_spare_request
+from . import aftersales_scrap_request
+from . import stock_warehouse_orderpoint

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from .helpdesk_ticket import FAULT_NATURES, SEVERITIES
@@ -82,9 +82,42 @@ class AftersalesDispatch(models.Model):
     action_ids = fields.One2many(
         "aftersales.dispatch.action", "dispatch_id", string="Actions Taken"
     )
+    estimated_repair_hours = fields.Float(
+        string="Estimated Repair Time (Hours)",
+        compute="_compute_estimated_repair_hours",
+        inverse="_inverse_estimated_repair_hours",
+        help="The engineers' estimate of the repair, kept on the request. Over 12 "
+        "hours, the customer is owed a loaner.",
+    )
+    spare_request_ids = fields.One2many(
+        "aftersales.spare.request", "dispatch_id", string="Spare Requests"
+    )
+    notice_id = fields.Many2one(
+        "aftersales.replacement.notice",
+        string="Takes Back Notice",
+        check_company=True,
+        domain="[('lot_id', '=', lot_id), ('state', '=', 'open')]",
+        help="The spare replacement notice this order takes back when it "
+        "reinstalls the repaired unit (以《故障处理派工单》收回…通知).",
+    )
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
+
+    @api.depends("ticket_id.aftersales_estimated_repair_hours")
+    def _compute_estimated_repair_hours(self):
+        for dispatch in self:
+            dispatch.estimated_repair_hours = (
+                dispatch.ticket_id.aftersales_estimated_repair_hours
+            )
+
+    def _inverse_estimated_repair_hours(self):
+        # The engineers on the order estimate the repair, whoever may edit
+        # the request itself.
+        for dispatch in self:
+            dispatch.ticket_id.sudo().aftersales_estimated_repair_hours = (
+                dispatch.estimated_repair_hours
+            )
 
     def write(self, vals):
         if self.filtered(lambda d: d.state == "signed") and set(vals) - {
@@ -94,17 +127,6 @@ class AftersalesDispatch(models.Model):
                 _("A dispatch order signed by the customer can't be changed.")
             )
         return super().write(vals)
-
-    def _ensure_state(self, allowed, message):
-        wrong = self.filtered(lambda d: d.state not in allowed)
-        if wrong:
-            raise UserError(
-                _(
-                    "Dispatch order %(name)s: %(problem)s",
-                    name=wrong[0].name,
-                    problem=message,
-                )
-            )
 
     def action_dispatch(self):
         """Send the engineers: the customer is told when they will arrive
@@ -157,6 +179,8 @@ class AftersalesDispatch(models.Model):
                     name=missing[0].name,
                 )
             )
+        # The parts reserved for the work are used up on site.
+        self.spare_request_ids._consume()
         self.write({"state": "done", "finished_at": fields.Datetime.now()})
         self.ticket_id.sudo().action_repaired()
         return True
@@ -179,6 +203,8 @@ class AftersalesDispatch(models.Model):
                 )
             )
         self.write({"state": "signed", "signed_at": fields.Datetime.now()})
+        for dispatch in self.filtered("notice_id"):
+            dispatch.notice_id.sudo()._close(dispatch)
         return True
 
     def action_cancel(self):
@@ -186,7 +212,33 @@ class AftersalesDispatch(models.Model):
             ("draft", "dispatched"), _("only orders not yet on site can be cancelled.")
         )
         self.write({"state": "cancelled"})
+        # Parts asked for the visit go back to the spares.
+        self.spare_request_ids.filtered(
+            lambda r: r.state in ("draft", "requested", "reserved")
+        ).action_cancel()
         return True
+
+    def action_request_spares(self):
+        """Ask the warehouse for parts for this order."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.spare.request",
+            "name": _("Spare Request"),
+            "view_mode": "form",
+            "context": {
+                "default_dispatch_id": self.id,
+                "default_company_id": self.company_id.id,
+                "default_line_ids": [
+                    Command.create(
+                        {"product_id": item.product_id.id, "quantity": item.quantity}
+                    )
+                    for item in self.item_ids.filtered(
+                        lambda i: i.kind == "spare" and i.product_id.is_storable
+                    )
+                ],
+            },
+        }
 
     def action_offsite_repair(self):
         """The unit can't be repaired on site: send it to the repair centre."""

@@ -41,6 +41,13 @@ class AftersalesPartWarranty(models.Model):
         index="btree_not_null",
         check_company=True,
     )
+    spare_request_id = fields.Many2one(
+        "aftersales.spare.request",
+        string="Fitted On Site",
+        index="btree_not_null",
+        check_company=True,
+        help="The spare request whose part was fitted on site.",
+    )
     date_fitted = fields.Date(required=True, default=fields.Date.context_today)
     months = fields.Integer(
         required=True,
@@ -83,13 +90,17 @@ class AftersalesPartWarranty(models.Model):
                     )
                 )
 
-    @api.constrains("repair_id", "product_id", "lot_id")
+    @api.constrains("repair_id", "spare_request_id", "product_id", "lot_id")
     def _check_part_was_fitted(self):
         for part in self:
-            fitted = part.repair_id.move_ids.filtered(
-                lambda move: move.repair_line_type == "add" and move.state == "done"
-            ).product_id
-            if part.product_id not in fitted or part.repair_id.lot_id != part.lot_id:
+            if part.spare_request_id:
+                source = part.spare_request_id
+                moves = source.move_ids
+            else:
+                source = part.repair_id
+                moves = source.move_ids.filtered(lambda m: m.repair_line_type == "add")
+            fitted = moves.filtered(lambda move: move.state == "done").product_id
+            if part.product_id not in fitted or source.lot_id != part.lot_id:
                 raise ValidationError(
                     _(
                         "Part %(part)s was never fitted in unit %(unit)s: a part "

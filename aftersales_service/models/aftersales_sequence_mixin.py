@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class AftersalesSequenceMixin(models.AbstractModel):
@@ -26,3 +27,17 @@ class AftersalesSequenceMixin(models.AbstractModel):
                     self._aftersales_sequence_code
                 ) or _("New")
         return super().create(vals_list)
+
+    def _ensure_state(self, allowed, problem):
+        """Refuse, naming the first record and the ``problem``, unless every
+        record is in one of the ``allowed`` states."""
+        wrong = self.filtered(lambda record: record.state not in allowed)
+        if wrong:
+            raise UserError(
+                _(
+                    "%(document)s %(name)s: %(problem)s",
+                    document=self.env["ir.model"]._get(self._name).name,
+                    name=wrong[0].name,
+                    problem=problem,
+                )
+            )

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_roles import check_role
+
 
 class AftersalesWarrantyExtension(models.Model):
     """Days added to a unit's warranty because an unresolvable fault stopped
@@ -86,10 +88,11 @@ class AftersalesWarrantyExtension(models.Model):
 
     def action_reverse(self, reason):
         """Take the extension back (managers only), saying why."""
-        if not self.env.user.has_group("aftersales_service.group_aftersales_manager"):
-            raise UserError(
-                _("Only a service manager can reverse a warranty extension.")
-            )
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_manager",
+            _("Only a service manager can reverse a warranty extension."),
+        )
         if not (reason or "").strip():
             raise UserError(_("Say why the extension is reversed."))
         if self.filtered(lambda e: e.state != "active"):

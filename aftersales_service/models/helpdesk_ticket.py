@@ -6,6 +6,9 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .aftersales_loaner import LONG_REPAIR_HOURS
+from .aftersales_roles import check_role
+
 # The response-time phases (T3), in order; each has its ``<phase>_deadline``,
 # ``<phase>_done_at``, ``<phase>_hours`` and ``<phase>_met`` fields.
 PHASES = ("ack", "plan", "arrival", "repair")
@@ -177,6 +180,19 @@ class HelpdeskTicket(models.Model):
         [("on_time", "On Time"), ("near", "Due Soon"), ("late", "Late")],
         compute="_compute_clock_status",
     )
+    # L1: loaners while the unit is out of service.
+    aftersales_estimated_repair_hours = fields.Float(
+        string="Estimated Repair Time (Hours)",
+        tracking=True,
+        help="The engineers' estimate of the repair. Over 12 hours, the customer "
+        "is owed a loaner.",
+    )
+    aftersales_loaner_ids = fields.One2many(
+        "aftersales.loaner", "ticket_id", string="Loaners"
+    )
+    aftersales_loaner_count = fields.Integer(
+        string="Loaner Count", compute="_compute_aftersales_loaner_count"
+    )
 
     @api.depends("aftersales_contract_id", "company_id")
     def _compute_service_level_id(self):
@@ -212,6 +228,39 @@ class HelpdeskTicket(models.Model):
         )
         for ticket in self:
             ticket.dispatch_count = counts.get(ticket, 0)
+
+    @api.depends("aftersales_loaner_ids")
+    def _compute_aftersales_loaner_count(self):
+        counts = dict(
+            self.env["aftersales.loaner"]
+            .sudo()
+            ._read_group([("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"])
+        )
+        for ticket in self:
+            ticket.aftersales_loaner_count = counts.get(ticket, 0)
+
+    def action_view_loaners(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.loaner",
+            "name": _("Loaners"),
+            "domain": [("ticket_id", "=", self.id)],
+            "view_mode": "list,form",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def _owe_loaner_for_long_repairs(self):
+        """A repair estimated at more than 12 hours makes a loaner due."""
+        long_repairs = self.filtered(
+            lambda t: (
+                t.aftersales_estimated_repair_hours > LONG_REPAIR_HOURS
+                and not t.stage_id.closed
+            )
+        )
+        self.env["aftersales.loaner"]._create_obligations(
+            long_repairs, "long_repair", fields.Datetime.now()
+        )
 
     def _compute_repair_count(self):
         # Counted for everyone; the repairs themselves are the repair centre's.
@@ -249,6 +298,14 @@ class HelpdeskTicket(models.Model):
             "category_id": self.category_id.id,
             "fault_location": self.fault_location,
             "severity": self.severity,
+            # A repaired unit going back in takes its replacement notice back.
+            "notice_id": self.env["aftersales.replacement.notice"]
+            .sudo()
+            .search(
+                [("ticket_id", "=", self.id), ("state", "=", "open")],
+                limit=1,
+            )
+            .id,
         }
 
     def _save_solution(self, content):
@@ -322,8 +379,11 @@ class HelpdeskTicket(models.Model):
         request's coverage, and the picking that brings the unit in."""
         self.ensure_one()
         self.check_access("write")
-        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
-            raise UserError(_("Only the service back office sends a unit to repair."))
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_user",
+            _("Only the service back office sends a unit to repair."),
+        )
         if self.stage_id.closed:
             raise UserError(_("Reopen the request before sending its unit to repair."))
         if not self.lot_id:
@@ -350,6 +410,10 @@ class HelpdeskTicket(models.Model):
         )
         repair._aftersales_ship_in()
         repair.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        # The unit leaves the customer: a loaner stands in for it.
+        self.env["aftersales.loaner"]._create_obligations(
+            self, "offsite_repair", fields.Datetime.now(), repair=repair
+        )
         # Sending the unit away answers the request and is its service plan.
         self._complete_phase("ack")
         self._complete_phase("plan")
@@ -563,6 +627,8 @@ class HelpdeskTicket(models.Model):
             self._complete_phase("ack")
         if vals.get("lot_id") or vals.get("category_id"):
             self._check_repeat_faults()
+        if vals.get("aftersales_estimated_repair_hours"):
+            self._owe_loaner_for_long_repairs()
         return result
 
     def _clock_pause_changes(self, stage_id):
@@ -764,6 +830,7 @@ class HelpdeskTicket(models.Model):
             lambda t: t.channel_id == self._complaint_channel()
         )._escalate_complaint()
         tickets.filtered("clock_paused")._apply_pause_changes()
+        tickets._owe_loaner_for_long_repairs()
         return tickets
 
     @api.model
@@ -841,8 +908,11 @@ class HelpdeskTicket(models.Model):
                     unit=self.lot_id.name,
                 )
             )
-        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
-            raise UserError(_("Only the service back office can extend a warranty."))
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_user",
+            _("Only the service back office can extend a warranty."),
+        )
         days = warranty.company_id.aftersales_extension_days
         # Extensions are made here only, with their reason and request.
         self.env["aftersales.warranty.extension"].sudo().create(

@@ -44,6 +44,20 @@ class ProductTemplate(models.Model):
         default=12,
         help="Length of the contracts this product sells.",
     )
+    aftersales_spec_grade = fields.Integer(
+        string="Specification Grade",
+        help="The model's specification class (规格型号档次): a loaner for a faulty "
+        "unit has the same or a higher grade.",
+    )
+    aftersales_spare_ids = fields.Many2many(
+        "product.product",
+        "aftersales_product_spare_rel",
+        "template_id",
+        "spare_id",
+        string="Spare Parts",
+        help="The spare parts this equipment uses. The stock floor of each spare "
+        "follows the number of units in service that list it.",
+    )
     aftersales_discontinued = fields.Boolean(
         string="Discontinued",
         help="No longer made or sold. Customers whose service ends are told the "

@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -89,9 +89,14 @@ class RepairOrder(models.Model):
                 ).write({"price_unit": 0.0, "technical_price_unit": 0.0})
         return result
 
+    aftersales_spare_request_ids = fields.One2many(
+        "aftersales.spare.request", "repair_id", string="Spare Requests"
+    )
+
     def action_repair_done(self):
         result = super().action_repair_done()
         self._create_part_warranties()
+        self.aftersales_spare_request_ids._sync_repair_state()
         return result
 
     def _create_part_warranties(self):
@@ -132,49 +137,26 @@ class RepairOrder(models.Model):
     def _aftersales_ship(self, picking_type, source, destination):
         """A picking that moves this repair's unit between two locations."""
         self.ensure_one()
-        picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": picking_type.id,
-                "partner_id": self.partner_id.id,
-                "location_id": source.id,
-                "location_dest_id": destination.id,
-                "origin": self.name,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": self.product_id.display_name,
-                            "product_id": self.product_id.id,
-                            "product_uom_qty": 1,
-                            "product_uom": self.product_id.uom_id.id,
-                            "location_id": source.id,
-                            "location_dest_id": destination.id,
-                        }
-                    )
-                ],
-            }
+        return self.env["stock.picking"]._aftersales_transfer(
+            picking_type, self.lot_id, source, destination, self.partner_id, self.name
         )
-        picking.action_confirm()
-        move = picking.move_ids
-        move.move_line_ids.unlink()
-        move.move_line_ids = [
-            Command.create(
-                {
-                    "product_id": self.product_id.id,
-                    "product_uom_id": self.product_id.uom_id.id,
-                    "lot_id": self.lot_id.id,
-                    "quantity": 1,
-                    "picking_id": picking.id,
-                    "location_id": source.id,
-                    "location_dest_id": destination.id,
-                }
-            )
-        ]
-        return picking
 
     def _aftersales_ship_in(self):
         """The unit travels from the customer to the repair centre."""
         for repair in self:
             warehouse = repair._aftersales_warehouse()
+            if warehouse.aftersales_repair_location_id:
+                # The unit waits and is repaired in the repair location.
+                repair.write(
+                    {
+                        "product_location_src_id": (
+                            warehouse.aftersales_repair_location_id.id
+                        ),
+                        "product_location_dest_id": (
+                            warehouse.aftersales_repair_location_id.id
+                        ),
+                    }
+                )
             repair.aftersales_inbound_picking_id = repair._aftersales_ship(
                 warehouse.in_type_id,
                 self.env.ref("stock.stock_location_customers"),

@@ -49,7 +49,22 @@ class ResCompany(models.Model):
         "stops the customer's work.",
     )
 
+    aftersales_loaner_hours = fields.Integer(
+        string="Loaner Within (Hours)",
+        default=48,
+        help="Hours within which a loaner reaches the customer once it is due "
+        "(在48小时内无偿提供…备用设备).",
+    )
+    aftersales_spare_floor_percent = fields.Float(
+        string="Spare Stock Floor (%)",
+        default=3.0,
+        help="Share of the units in service that the spares location keeps in "
+        "stock, per spare (本地库存不少于服务总量3%的备品备件).",
+    )
+
     @api.constrains(
+        "aftersales_loaner_hours",
+        "aftersales_spare_floor_percent",
         "aftersales_renewal_notice_days",
         "aftersales_part_warranty_months",
         "aftersales_extension_days",
@@ -65,6 +80,20 @@ class ResCompany(models.Model):
                     _(
                         "The part warranty must be a positive number of months "
                         "(for example 12)."
+                    )
+                )
+            if company.aftersales_loaner_hours <= 0:
+                raise ValidationError(
+                    _(
+                        "The loaner delay must be a positive number of hours "
+                        "(for example 48)."
+                    )
+                )
+            if not 0 <= company.aftersales_spare_floor_percent <= 100:
+                raise ValidationError(
+                    _(
+                        "The spare stock floor is a share between 0 and 100 % "
+                        "(for example 3)."
                     )
                 )
             if company.aftersales_extension_days <= 0:

@@ -25,3 +25,15 @@ class ResConfigSettings(models.TransientModel):
     aftersales_supervisor_id = fields.Many2one(
         related="company_id.aftersales_supervisor_id", readonly=False
     )
+    aftersales_loaner_hours = fields.Integer(
+        related="company_id.aftersales_loaner_hours", readonly=False
+    )
+    aftersales_spare_floor_percent = fields.Float(
+        related="company_id.aftersales_spare_floor_percent", readonly=False
+    )
+
+    def action_aftersales_update_spare_floors(self):
+        self.execute()
+        return self.env[
+            "stock.warehouse.orderpoint"
+        ].action_aftersales_update_spare_floors()

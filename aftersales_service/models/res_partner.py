@@ -23,6 +23,10 @@ class ResPartner(models.Model):
         string="Dispatch Orders", compute="_compute_aftersales_archive_counts"
     )
 
+    aftersales_loaner_count = fields.Integer(
+        string="Loaners", compute="_compute_aftersales_archive_counts"
+    )
+
     def _aftersales_archive(self):
         companies = self.commercial_partner_id.ids
         return {
@@ -36,6 +40,10 @@ class ResPartner(models.Model):
             ),
             "aftersales_dispatch_count": (
                 "aftersales.dispatch",
+                [("partner_id", "in", companies)],
+            ),
+            "aftersales_loaner_count": (
+                "aftersales.loaner",
                 [("partner_id", "in", companies)],
             ),
         }

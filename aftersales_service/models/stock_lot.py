@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from .aftersales_contract import ACTIVE_STATES
 from .aftersales_coverage import Coverage
+from .aftersales_roles import check_role
 
 
 class StockLot(models.Model):
@@ -49,6 +50,40 @@ class StockLot(models.Model):
     )
     aftersales_part_count = fields.Integer(
         string="Parts Fitted", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_loaner_count = fields.Integer(
+        string="Loaners", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_loan_count = fields.Integer(
+        string="Loans", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_notice_count = fields.Integer(
+        string="Replacement Notices", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_scrap_count = fields.Integer(
+        string="Scrap Requests", compute="_compute_aftersales_archive_counts"
+    )
+    # L1: loaner stock (备用设备).
+    aftersales_is_loaner = fields.Boolean(
+        string="Loaner",
+        tracking=True,
+        help="This unit belongs to the loaner pool, lent to customers while "
+        "their own unit is repaired.",
+    )
+    aftersales_loaner_state = fields.Selection(
+        [
+            ("available", "Available"),
+            ("issued", "At a Customer"),
+            ("to_test", "To Test"),
+        ],
+        string="Loaner Status",
+        default="available",
+        tracking=True,
+        index=True,
+        help="A loaner that comes back is tested before it is lent again.",
+    )
+    aftersales_spec_grade = fields.Integer(
+        related="product_id.aftersales_spec_grade", string="Specification Grade"
     )
     aftersales_replacement_due = fields.Boolean(
         string="Replacement Due",
@@ -151,10 +186,11 @@ class StockLot(models.Model):
         """Create the free replacement: a zero-priced sale order for a new
         unit of the same product, confirmed, so that its delivery is ready."""
         self.ensure_one()
-        if not self.env.user.has_group("aftersales_service.group_aftersales_user"):
-            raise UserError(
-                _("Only the service back office can order a free replacement.")
-            )
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_user",
+            _("Only the service back office can order a free replacement."),
+        )
         if not self.aftersales_replacement_due:
             raise UserError(
                 _("Unit %(unit)s is not due for a replacement.", unit=self.name)
@@ -233,6 +269,22 @@ class StockLot(models.Model):
             ),
             "aftersales_part_count": (
                 "aftersales.part.warranty",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_loaner_count": (
+                "aftersales.loaner",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_loan_count": (
+                "aftersales.loaner",
+                [("loaner_lot_id", "in", self.ids)],
+            ),
+            "aftersales_notice_count": (
+                "aftersales.replacement.notice",
+                [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_scrap_count": (
+                "aftersales.scrap.request",
                 [("lot_id", "in", self.ids)],
             ),
         }

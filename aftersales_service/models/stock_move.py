@@ -1,8 +1,15 @@
-from odoo import Command, models
+from odoo import Command, fields, models
 
 
 class StockMove(models.Model):
     _inherit = "stock.move"
+
+    aftersales_spare_request_id = fields.Many2one(
+        "aftersales.spare.request",
+        string="Spare Request",
+        index="btree_not_null",
+        copy=False,
+    )
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
@@ -19,7 +26,10 @@ class StockMove(models.Model):
                 and move.location_dest_id.usage == "customer"
                 and move.product_id.warranty_tracked
             )
-        ).move_line_ids.filtered("lot_id")
+        ).move_line_ids.filtered(
+            # A loaner lent to a customer is still ours, with no warranty.
+            lambda line: line.lot_id and not line.lot_id.aftersales_is_loaner
+        )
         if not lines:
             return
         # The warehouse user who validates the delivery need not manage

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class StockPicking(models.Model):
@@ -12,3 +13,64 @@ class StockPicking(models.Model):
         # A repaired unit goes back only after it passed its test.
         self.aftersales_return_repair_ids._aftersales_check_tested()
         return super()._action_done()
+
+    @api.model
+    def _aftersales_transfer(
+        self, picking_type, lot, source, destination, partner, origin, validate=False
+    ):
+        """A picking that moves one serial-numbered unit ``lot`` from
+        ``source`` to ``destination``, reserved, and done when ``validate``."""
+        product = lot.product_id
+        picking = self.create(
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": partner.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+                "origin": origin,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.display_name,
+                            "product_id": product.id,
+                            "product_uom_qty": 1,
+                            "product_uom": product.uom_id.id,
+                            "location_id": source.id,
+                            "location_dest_id": destination.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        move.move_line_ids = [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "product_uom_id": product.uom_id.id,
+                    "lot_id": lot.id,
+                    "quantity": 1,
+                    "picking_id": picking.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                }
+            )
+        ]
+        if validate:
+            move.picked = True
+            result = picking.with_context(
+                skip_sms=True, cancel_backorder=True
+            ).button_validate()
+            if result is not True or picking.state != "done":
+                raise UserError(
+                    _(
+                        "Transfer %(picking)s of %(unit)s could not be done: check "
+                        "that the unit is in %(location)s.",
+                        picking=picking.name,
+                        unit=lot.name,
+                        location=source.display_name,
+                    )
+                )
+        return picking
