@@ -22,8 +22,14 @@ class AftersalesArchiveMixin(models.AbstractModel):
     def _compute_aftersales_archive_counts(self):
         # One grouped query per kind of record, for all the records at once.
         for field, (model, domain) in self._aftersales_archive().items():
-            groups = self.env[model]._read_group(domain, [domain[0][0]], ["__count"])
-            counts = {key: count for key, count in groups}
+            counts = {}
+            # Each role counts what it may read (a warehouse user sees the
+            # loaners, not the contracts).
+            if self.env[model].has_access("read"):
+                groups = self.env[model]._read_group(
+                    domain, [domain[0][0]], ["__count"]
+                )
+                counts = dict(groups)
             for record in self:
                 record[field] = counts.get(record._aftersales_archive_key(), 0)
 

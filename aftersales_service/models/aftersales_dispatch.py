@@ -202,6 +202,21 @@ class AftersalesDispatch(models.Model):
                     name=unsigned[0].name,
                 )
             )
+        not_back = self.notice_id.sudo().filtered(
+            lambda n: (
+                n.repair_id and n.repair_id.aftersales_return_picking_id.state != "done"
+            )
+        )
+        if not_back:
+            raise UserError(
+                _(
+                    "Replacement notice %(notice)s is taken back when the repaired "
+                    "unit %(unit)s is back, and it has not been shipped back yet. "
+                    "Remove the notice from the order, or ship the unit back first.",
+                    notice=not_back[0].name,
+                    unit=not_back[0].lot_id.display_name,
+                )
+            )
         self.write({"state": "signed", "signed_at": fields.Datetime.now()})
         for dispatch in self.filtered("notice_id"):
             dispatch.notice_id.sudo()._close(dispatch)

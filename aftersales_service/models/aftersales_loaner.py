@@ -76,9 +76,15 @@ class AftersalesLoaner(models.Model):
         "stock.warehouse",
         required=True,
         check_company=True,
-        default=lambda self: self.env["stock.warehouse"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        ),
+        compute="_compute_warehouse_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The warehouse whose loaner pool serves the customer: the one "
+        "that delivered the faulty unit.",
+    )
+    loaner_location_id = fields.Many2one(
+        related="warehouse_id.aftersales_loaner_location_id"
     )
     loaner_lot_id = fields.Many2one(
         "stock.lot",
@@ -88,6 +94,7 @@ class AftersalesLoaner(models.Model):
         check_company=True,
         domain="[('aftersales_is_loaner', '=', True), "
         "('aftersales_loaner_state', '=', 'available'), "
+        "('location_id', 'child_of', loaner_location_id), "
         "('product_id.aftersales_spec_grade', '>=', required_grade)]",
         help="A loaner of no lower specification grade than the faulty unit "
         "(不低于故障设备规格型号档次).",
@@ -116,8 +123,9 @@ class AftersalesLoaner(models.Model):
     issued_at = fields.Datetime(string="Issued On", readonly=True, copy=False)
     return_by = fields.Date(
         tracking=True,
-        help="When the loaner is expected back: the customer's own unit is "
-        "repaired within 12 days (设备维修时间不超过12天).",
+        help="When the loaner is expected back, 14 days after it goes out by "
+        "default: the customer's own unit is repaired within 12 days "
+        "(设备维修时间不超过12天), and two more days bring it back.",
     )
     returned_at = fields.Datetime(string="Returned On", readonly=True, copy=False)
     test_result = fields.Selection(
@@ -153,11 +161,21 @@ class AftersalesLoaner(models.Model):
                ON aftersales_loaner (ticket_id) WHERE state != 'cancelled'"""
         )
 
+    @api.depends("lot_id")
+    def _compute_warehouse_id(self):
+        warehouses = self.lot_id._aftersales_warehouses()
+        for loaner in self:
+            loaner.warehouse_id = warehouses.get(loaner.lot_id) or self.env[
+                "stock.warehouse"
+            ].search([("company_id", "=", loaner.company_id.id)], limit=1)
+
     def _compute_is_late(self):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         for loaner in self:
-            loaner.is_late = (loaner.state == "due" and loaner.due_at < now) or (
+            loaner.is_late = (
+                loaner.state == "due" and bool(loaner.due_at) and loaner.due_at < now
+            ) or (
                 loaner.state == "issued"
                 and bool(loaner.return_by)
                 and loaner.return_by < today
@@ -207,12 +225,25 @@ class AftersalesLoaner(models.Model):
     @api.model
     def _create_obligations(self, tickets, trigger, since, repair=None):
         """Owe a loaner to each request in ``tickets`` that has none yet, due
-        the company's loaner hours after ``since``."""
-        owed = self.search(
+        the company's loaner hours after ``since``. A request already owed
+        one keeps it; an off-site ``repair`` is recorded on it, and when that
+        loaner is already out it now stands in for a unit at the factory."""
+        tickets = tickets.filtered("lot_id")
+        if not tickets:
+            return self.browse()
+        # Run as the system: whoever reports or plans the fault need not
+        # manage loaners.
+        owed = self.sudo().search(
             [("ticket_id", "in", tickets.ids), ("state", "!=", "cancelled")]
         )
+        if repair:
+            attached = owed.filtered(lambda loaner: not loaner.repair_id)
+            attached.write({"repair_id": repair.id})
+            attached.filtered(
+                lambda loaner: loaner.state == "issued"
+            )._issue_replacement_notice()
         vals_list = []
-        for ticket in tickets.filtered("lot_id") - owed.ticket_id:
+        for ticket in tickets - owed.ticket_id:
             start = since(ticket) if callable(since) else since
             vals_list.append(
                 {
@@ -227,21 +258,17 @@ class AftersalesLoaner(models.Model):
                     "trigger": trigger,
                     "due_at": start
                     + timedelta(hours=ticket.company_id.aftersales_loaner_hours),
-                    "warehouse_id": self.env["stock.warehouse"]
-                    .search([("company_id", "=", ticket.company_id.id)], limit=1)
-                    .id,
                 }
             )
         loaners = self.sudo().create(vals_list)
+        trigger_labels = dict(self._fields["trigger"]._description_selection(self.env))
         for loaner in loaners:
             loaner.ticket_id.message_post(
                 body=_(
                     "Loaner %(loaner)s due by %(due)s: %(trigger)s.",
                     loaner=loaner._get_html_link(),
                     due=format_datetime(self.env, loaner.due_at),
-                    trigger=dict(
-                        self._fields["trigger"]._description_selection(self.env)
-                    )[loaner.trigger],
+                    trigger=trigger_labels[loaner.trigger],
                 )
             )
         return loaners
@@ -266,6 +293,17 @@ class AftersalesLoaner(models.Model):
             "major_fault",
             lambda t: t.arrival_done_at + timedelta(hours=MAJOR_FAULT_HOURS),
         )
+        # A loaner not yet out is no longer owed once the customer's unit
+        # works again (or is away at the factory, which keeps it owed).
+        no_longer_owed = self.search([("state", "=", "due")]).filtered(
+            lambda loaner: (
+                loaner.ticket_id.stage_id.closed
+                or (loaner.ticket_id.repair_done_at and not loaner.repair_id)
+            )
+        )
+        no_longer_owed.write({"state": "cancelled"})
+        for loaner in no_longer_owed:
+            loaner.message_post(body=_("No longer owed: the unit was repaired."))
         self.search([("is_late", "=", True), ("escalated", "=", False)])._escalate()
 
     def _escalate(self):
@@ -362,10 +400,15 @@ class AftersalesLoaner(models.Model):
     def _issue_replacement_notice(self):
         """A unit that goes back to the factory is replaced for the time being
         under a spare replacement notice (故障处理备品替换通知)."""
-        for loaner in self.filtered(lambda x: x.trigger == "offsite_repair"):
-            self.env["aftersales.replacement.notice"].sudo().create(
-                loaner._prepare_replacement_notice_vals()
+        away = self.filtered(
+            lambda loaner: (
+                loaner.repair_id
+                and not loaner.notice_ids.filtered(lambda n: n.state == "open")
             )
+        )
+        self.env["aftersales.replacement.notice"].sudo().create(
+            [loaner._prepare_replacement_notice_vals() for loaner in away]
+        )
 
     def _prepare_replacement_notice_vals(self):
         self.ensure_one()
@@ -429,6 +472,24 @@ class AftersalesLoaner(models.Model):
         """The returned loaner fails its test: it stays out of the pool until
         it is mended and passes a new test."""
         return self._record_test("failed")
+
+    def _keep_for_good(self, scrap_request):
+        """The customer's unit is scrapped: the loaner stays with them as its
+        permanent substitute, and leaves the loaner pool."""
+        issued = self.filtered(lambda loaner: loaner.state == "issued")
+        issued.write({"state": "done"})
+        issued.loaner_lot_id.write(
+            {"aftersales_is_loaner": False, "aftersales_loaner_state": False}
+        )
+        for loaner in issued:
+            loaner.message_post(
+                body=_(
+                    "Kept by the customer for good: %(unit)s is scrapped under "
+                    "%(scrap)s.",
+                    unit=loaner.lot_id.display_name,
+                    scrap=scrap_request.name,
+                )
+            )
 
     def action_cancel(self):
         self._ensure_state(

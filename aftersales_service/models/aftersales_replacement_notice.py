@@ -130,6 +130,7 @@ class AftersalesReplacementNotice(models.Model):
                 }
             )
             notice.message_post(body=remark)
+        self.loaner_id._keep_for_good(scrap_request)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_open(self):
@@ -137,7 +138,3 @@ class AftersalesReplacementNotice(models.Model):
             raise UserError(
                 _("A notice that was taken back or made permanent is kept on file.")
             )
-
-    def _get_report_base_filename(self):
-        self.ensure_one()
-        return _("Spare Replacement Notice %(name)s", name=self.name)

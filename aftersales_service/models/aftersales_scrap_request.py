@@ -4,6 +4,9 @@ from odoo.exceptions import UserError, ValidationError
 from .aftersales_locking import lock_rows
 from .aftersales_roles import check_role
 
+# What was approved for scrapping; frozen once approved.
+FROZEN_FIELDS = {"product_id", "lot_id", "quantity", "location_id"}
+
 
 class AftersalesScrapRequest(models.Model):
     """A scrap request (报废): a unit or part that can't be used again, with
@@ -149,21 +152,41 @@ class AftersalesScrapRequest(models.Model):
             return []
         return super()._get_sequences_to_approve(user)
 
+    def write(self, vals):
+        if vals.get("state") == "approved" and not self.env.context.get(
+            "aftersales_scrap_approval"
+        ):
+            raise UserError(
+                _("A scrap request is approved through the appraisal group's review.")
+            )
+        if FROZEN_FIELDS & set(vals) and self.filtered(lambda r: r.state != "draft"):
+            raise UserError(
+                _(
+                    "What is scrapped, how much and from where can't change once "
+                    "the scrap request is approved."
+                )
+            )
+        return super().write(vals)
+
     def validate_tier(self):
         self.ensure_one()
+        if not self.can_review and self.requester_id != self.env.user:
+            raise UserError(
+                _(
+                    "Scrap request %(name)s: only the appraisal group approves "
+                    "scraps, once the review is requested.",
+                    name=self.name,
+                )
+            )
+        return super().validate_tier()
+
+    def _validate_tier(self, tiers=False):
+        # Reached from the Validate button and from the comment wizard.
         if self.requester_id == self.env.user:
             raise UserError(
                 _(
                     "Scrap request %(name)s: you asked for this scrap, so someone "
                     "else in the appraisal group approves it.",
-                    name=self.name,
-                )
-            )
-        if not self.can_review:
-            raise UserError(
-                _(
-                    "Scrap request %(name)s: only the appraisal group approves "
-                    "scraps, once the review is requested.",
                     name=self.name,
                 )
             )
@@ -175,12 +198,12 @@ class AftersalesScrapRequest(models.Model):
                 name=self.name,
             ),
         )
-        result = super().validate_tier()
+        result = super()._validate_tier(tiers)
         # need_validation has no dependencies: computed before the review was
         # requested in this transaction, it would request a second one.
-        self.invalidate_recordset(["need_validation"])
+        self.invalidate_recordset(["need_validation", "validated"])
         if self.validated and self.state == "draft":
-            self.state = "approved"
+            self.with_context(aftersales_scrap_approval=True).state = "approved"
             self.message_post(body=_("Approved by the appraisal group."))
         return result
 
@@ -215,6 +238,16 @@ class AftersalesScrapRequest(models.Model):
                     )
                 )
             scrap = self.env["stock.scrap"].create(request._prepare_scrap_vals())
+            if not scrap.check_available_qty():
+                raise UserError(
+                    _(
+                        "Scrap request %(name)s: %(product)s is not in %(location)s "
+                        "in that quantity. Correct the location before scrapping.",
+                        name=request.name,
+                        product=(request.lot_id or request.product_id).display_name,
+                        location=request.location_id.display_name,
+                    )
+                )
             scrap.with_context(skip_sms=True).do_scrap()
             request.write(
                 {
@@ -251,10 +284,6 @@ class AftersalesScrapRequest(models.Model):
     def action_draft(self):
         self.filtered(lambda r: r.state == "cancelled").write({"state": "draft"})
         return True
-
-    def _get_report_base_filename(self):
-        self.ensure_one()
-        return _("Scrap Record %(name)s", name=self.name)
 
 
 class TierDefinition(models.Model):

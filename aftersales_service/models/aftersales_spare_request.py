@@ -1,7 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .aftersales_locking import lock_rows
 from .aftersales_roles import check_role
 
 
@@ -58,9 +57,12 @@ class AftersalesSpareRequest(models.Model):
         "stock.warehouse",
         required=True,
         check_company=True,
-        default=lambda self: self.env["stock.warehouse"].search(
-            [("company_id", "=", self.env.company.id)], limit=1
-        ),
+        compute="_compute_warehouse_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The warehouse whose spares location provides the parts: the "
+        "repair's, or the one that serves the unit.",
     )
     line_ids = fields.One2many(
         "aftersales.spare.request.line", "request_id", string="Parts", copy=True
@@ -100,6 +102,20 @@ class AftersalesSpareRequest(models.Model):
                 or request.repair_id.partner_id.commercial_partner_id
             )
 
+    @api.depends("dispatch_id", "repair_id")
+    def _compute_warehouse_id(self):
+        warehouses = self.dispatch_id.lot_id._aftersales_warehouses()
+        for request in self:
+            request.warehouse_id = (
+                request.repair_id.sudo()._aftersales_warehouse()
+                if request.repair_id
+                else warehouses.get(request.dispatch_id.lot_id)
+            ) or self.env["stock.warehouse"].search(
+                [("company_id", "=", request.company_id.id)], limit=1
+            )
+
+    # requested_by_id always has a value at creation: listing it makes the
+    # check run for a request created with neither purpose.
     @api.constrains("dispatch_id", "repair_id", "requested_by_id")
     def _check_purpose(self):
         for request in self:
@@ -131,6 +147,20 @@ class AftersalesSpareRequest(models.Model):
         out of the spares location, waiting to be reserved."""
         self._ensure_state(("draft",), _("only a draft request can be sent."))
         for request in self:
+            if request.dispatch_id.state not in (
+                False,
+                "draft",
+                "dispatched",
+                "on_site",
+            ):
+                raise UserError(
+                    _(
+                        "Spare request %(name)s: dispatch order %(dispatch)s is "
+                        "finished or cancelled; it takes no more parts.",
+                        name=request.name,
+                        dispatch=request.dispatch_id.name,
+                    )
+                )
             if not request.line_ids:
                 raise UserError(
                     _(
@@ -212,6 +242,10 @@ class AftersalesSpareRequest(models.Model):
         if repair.state != "draft":
             moves._action_confirm()
 
+    def _check_lines_editable(self):
+        if self.filtered(lambda r: r.state != "draft"):
+            raise UserError(_("Only the parts of a draft request can be changed."))
+
     # Reservation ------------------------------------------------------------
 
     def _check_warehouse_user(self):
@@ -229,23 +263,19 @@ class AftersalesSpareRequest(models.Model):
             ("requested",), _("only a requested spare request can be reserved.")
         )
         for request in self:
+            if request.repair_id.state == "draft":
+                raise UserError(
+                    _(
+                        "Spare request %(name)s: confirm repair %(repair)s before "
+                        "reserving its parts.",
+                        name=request.name,
+                        repair=request.repair_id.name,
+                    )
+                )
             moves = request.move_ids.filtered(
                 lambda m: m.state not in ("done", "cancel")
             )
-            quants = self.env["stock.quant"].search(
-                [
-                    ("product_id", "in", moves.product_id.ids),
-                    ("location_id", "child_of", request._spares_location().id),
-                ]
-            )
-            lock_rows(
-                quants,
-                _(
-                    "Spare request %(name)s: another user is reserving the same "
-                    "spare parts right now. Try again in a moment.",
-                    name=request.name,
-                ),
-            )
+            # stock.move locks the spares it reserves (see _action_assign).
             moves._action_assign()
             short = moves.filtered(lambda m: m.state != "assigned")
             if short:
@@ -293,8 +323,10 @@ class AftersalesSpareRequest(models.Model):
     # Consumption ------------------------------------------------------------
 
     def _consume(self):
-        """The work is finished: reserved parts are used up. Parts fitted
-        under warranty for an equipment fault get their own warranty (W3)."""
+        """The work is finished: reserved parts are used up, and requests
+        never sent are dropped. Parts fitted under warranty for an equipment
+        fault get their own warranty (W3)."""
+        self.filtered(lambda r: r.state == "draft").action_cancel()
         pending = self.filtered(lambda r: r.state == "requested")
         if pending:
             raise UserError(
@@ -305,49 +337,55 @@ class AftersalesSpareRequest(models.Model):
                 )
             )
         # Engineers finish the work; the spare issue is the warehouse's document.
-        for request in self.sudo().filtered(
+        reserved = self.sudo().filtered(
             lambda r: r.state == "reserved" and r.picking_id
-        ):
-            picking = request.picking_id
-            picking.move_ids.picked = True
-            result = picking.with_context(
-                skip_sms=True, cancel_backorder=True
-            ).button_validate()
-            if result is not True:
-                raise UserError(
-                    _(
-                        "Spare issue %(picking)s could not be done: check its "
-                        "reserved quantities.",
-                        picking=picking.name,
-                    )
+        )
+        pickings = reserved.picking_id
+        pickings.move_ids.picked = True
+        result = pickings.with_context(
+            skip_sms=True, cancel_backorder=True
+        ).button_validate()
+        if result is not True:
+            raise UserError(
+                _(
+                    "Spare issues %(pickings)s could not be done: check their "
+                    "reserved quantities.",
+                    pickings=", ".join(pickings.mapped("name")),
                 )
-            request.state = "done"
-            request._create_part_warranties()
+            )
+        reserved.write({"state": "done"})
+        reserved._create_part_warranties()
 
     def _create_part_warranties(self):
-        self.ensure_one()
-        ticket = self.ticket_id
-        if not (
-            self.lot_id
-            and ticket.aftersales_coverage == "warranty"
-            and ticket.aftersales_fault_cause == "equipment"
-        ):
-            return
-        moves = self.move_ids.filtered(lambda m: m.state == "done")
+        fitted = self.filtered(
+            lambda r: (
+                r.lot_id
+                and r.ticket_id.aftersales_coverage == "warranty"
+                and r.ticket_id.aftersales_fault_cause == "equipment"
+            )
+        )
         self.env["aftersales.part.warranty"].sudo().create(
             [
                 {
-                    "company_id": self.company_id.id,
-                    "lot_id": self.lot_id.id,
+                    "company_id": request.company_id.id,
+                    "lot_id": request.lot_id.id,
                     "product_id": move.product_id.id,
                     "part_lot_id": move.lot_ids[:1].id,
-                    "spare_request_id": self.id,
+                    "spare_request_id": request.id,
                     "date_fitted": fields.Date.context_today(self, move.date),
-                    "months": self.company_id.aftersales_part_warranty_months,
+                    "months": request.company_id.aftersales_part_warranty_months,
                 }
-                for move in moves
+                for request in fitted
+                for move in request.move_ids.filtered(lambda m: m.state == "done")
             ]
         )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
+        if self.filtered(lambda r: r.state not in ("draft", "cancelled")):
+            raise UserError(
+                _("Cancel a spare request before deleting it: it holds stock moves.")
+            )
 
     def _sync_repair_state(self):
         """Parts of a finished repair were consumed with it."""
@@ -391,25 +429,51 @@ class AftersalesSpareRequestLine(models.Model):
 
     @api.depends("product_id", "quantity", "request_id.warehouse_id")
     def _compute_stock(self):
+        # Free stock is shown to whoever asks for parts, computed once per
+        # spares location for all the parts and their substitutes.
+        free = {}
+        for location in self.request_id.warehouse_id.aftersales_spare_location_id:
+            lines = self.filtered(
+                lambda x, loc=location: (
+                    x.request_id.warehouse_id.aftersales_spare_location_id == loc
+                )
+            )
+            products = (
+                (lines.product_id | lines.product_id.aftersales_substitute_ids)
+                .sudo()
+                .with_context(location=location.id)
+            )
+            for product in products:
+                free[location, product.id] = product.free_qty
         for line in self:
             location = line.request_id.warehouse_id.aftersales_spare_location_id
-            if not (line.product_id and location):
-                line.free_qty = 0.0
-                line.substitute_id = False
-                continue
-            # Free stock is shown to whoever asks for parts.
-            in_spares = line.product_id.sudo().with_context(location=location.id)
-            line.free_qty = in_spares.free_qty
-            substitutes = line.product_id.sudo().aftersales_substitute_ids.with_context(
-                location=location.id
-            )
-            if line.discontinued or line.free_qty < line.quantity:
+            line.free_qty = free.get((location, line.product_id.id), 0.0)
+            substitutes = line.product_id.aftersales_substitute_ids
+            if line.product_id and (line.discontinued or line.free_qty < line.quantity):
                 line.substitute_id = (
-                    substitutes.filtered(lambda p, q=line.quantity: p.free_qty >= q)[:1]
+                    substitutes.filtered(
+                        lambda p, loc=location, q=line.quantity: (
+                            free.get((loc, p.id), 0.0) >= q
+                        )
+                    )[:1]
                     or substitutes[:1]
-                ).with_env(self.env)
+                )
             else:
                 line.substitute_id = False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.request_id._check_lines_editable()
+        return lines
+
+    def write(self, vals):
+        self.request_id._check_lines_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_draft(self):
+        self.request_id._check_lines_editable()
 
     @api.constrains("quantity")
     def _check_quantity(self):
@@ -437,8 +501,6 @@ class AftersalesSpareRequestLine(models.Model):
     def action_use_substitute(self):
         """Ask for the proposed substitute instead of the part."""
         for line in self:
-            if line.request_id.state != "draft":
-                raise UserError(_("Only the parts of a draft request can be changed."))
             if not line.substitute_id:
                 raise UserError(
                     _(

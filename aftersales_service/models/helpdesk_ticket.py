@@ -298,11 +298,16 @@ class HelpdeskTicket(models.Model):
             "category_id": self.category_id.id,
             "fault_location": self.fault_location,
             "severity": self.severity,
-            # A repaired unit going back in takes its replacement notice back.
+            # The visit that reinstalls the unit shipped back from the factory
+            # takes its replacement notice back.
             "notice_id": self.env["aftersales.replacement.notice"]
             .sudo()
             .search(
-                [("ticket_id", "=", self.id), ("state", "=", "open")],
+                [
+                    ("ticket_id", "=", self.id),
+                    ("state", "=", "open"),
+                    ("repair_id.aftersales_return_picking_id", "!=", False),
+                ],
                 limit=1,
             )
             .id,

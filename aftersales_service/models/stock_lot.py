@@ -115,6 +115,24 @@ class StockLot(models.Model):
             "name": self.warranty_id.display_name,
         }
 
+    def _aftersales_warehouses(self):
+        """{unit: the warehouse that serves it}: the one that delivered it,
+        else the first warehouse of its company. Its loaners, spares and
+        repairs come from there."""
+        first = {}
+        result = {}
+        for lot in self:
+            warehouse = lot.warranty_id.picking_id.picking_type_id.warehouse_id
+            if not warehouse:
+                company = lot.company_id or self.env.company
+                if company not in first:
+                    first[company] = self.env["stock.warehouse"].search(
+                        [("company_id", "=", company.id)], limit=1
+                    )
+                warehouse = first[company]
+            result[lot] = warehouse
+        return result
+
     def _aftersales_coverage(self, date, cause="equipment"):
         """Coverage of each unit in ``self`` on ``date`` for a fault of
         ``cause``: ``{lot: Coverage}``, in the same few queries whatever the

@@ -1,4 +1,6 @@
-from odoo import Command, fields, models
+from odoo import Command, _, fields, models
+
+from .aftersales_locking import lock_rows
 
 
 class StockMove(models.Model):
@@ -10,6 +12,42 @@ class StockMove(models.Model):
         index="btree_not_null",
         copy=False,
     )
+
+    def _action_assign(self, force_qty=False):
+        # Spares asked for a dispatch or a repair are reserved under a lock on
+        # the quants they come from: of two transactions reserving the last
+        # part, the second is refused at once. Without it, Odoo's reservation
+        # skips the quant the first one holds and reserves the part again on
+        # a new, empty quant.
+        spares = self.filtered(
+            lambda m: (
+                m.aftersales_spare_request_id
+                and m.state in ("confirmed", "partially_available", "waiting")
+            )
+        )
+        if spares:
+            lock_rows(
+                self.env["stock.quant"]
+                .sudo()
+                .search(
+                    [
+                        ("product_id", "in", spares.product_id.ids),
+                        ("location_id", "child_of", spares.location_id.ids),
+                    ]
+                ),
+                _(
+                    "Another user is reserving the same spare parts right now. "
+                    "Try again in a moment."
+                ),
+            )
+        return super()._action_assign(force_qty=force_qty)
+
+    def _should_assign_at_confirm(self):
+        # The warehouse reserves spares for a request; confirming the repair
+        # or the spare issue that carries them reserves nothing.
+        if self.aftersales_spare_request_id:
+            return self._should_bypass_reservation()
+        return super()._should_assign_at_confirm()
 
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)

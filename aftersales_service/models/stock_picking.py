@@ -21,6 +21,19 @@ class StockPicking(models.Model):
         """A picking that moves one serial-numbered unit ``lot`` from
         ``source`` to ``destination``, reserved, and done when ``validate``."""
         product = lot.product_id
+        if not source.should_bypass_reservation():
+            free = self.env["stock.quant"]._get_available_quantity(
+                product, source, lot_id=lot, strict=False
+            )
+            if free < 1:
+                raise UserError(
+                    _(
+                        "%(unit)s is not free in %(location)s: it can't be moved "
+                        "from there.",
+                        unit=lot.display_name,
+                        location=source.display_name,
+                    )
+                )
         picking = self.create(
             {
                 "picking_type_id": picking_type.id,
@@ -66,11 +79,9 @@ class StockPicking(models.Model):
             if result is not True or picking.state != "done":
                 raise UserError(
                     _(
-                        "Transfer %(picking)s of %(unit)s could not be done: check "
-                        "that the unit is in %(location)s.",
+                        "Transfer %(picking)s of %(unit)s could not be done.",
                         picking=picking.name,
                         unit=lot.name,
-                        location=source.display_name,
                     )
                 )
         return picking

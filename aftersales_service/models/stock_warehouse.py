@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 
 # The after-sales operation types: {field: sequence code}.
 AFTERSALES_PICKING_TYPES = {
@@ -36,6 +36,20 @@ class StockWarehouse(models.Model):
     aftersales_spare_type_id = fields.Many2one(
         "stock.picking.type", string="Spare Issue Type", check_company=True, copy=False
     )
+    aftersales_spare_route_id = fields.Many2one(
+        "stock.route",
+        string="Spares Resupply Route",
+        check_company=True,
+        copy=False,
+        help="Brings spares from the warehouse's stock to its spares location "
+        "when a spare falls below its floor.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        warehouses = super().create(vals_list)
+        warehouses._aftersales_create_spare_route()
+        return warehouses
 
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)
@@ -122,16 +136,67 @@ class StockWarehouse(models.Model):
             data[field] = {"active": self.active, "barcode": barcode + prefix}
         return data
 
+    def _aftersales_create_spare_route(self):
+        """A route of each warehouse's own that resupplies its spares location
+        from its stock: the spare floors' reordering rules use it."""
+        for warehouse in self.filtered(
+            lambda w: w.aftersales_spare_location_id and not w.aftersales_spare_route_id
+        ):
+            warehouse.aftersales_spare_route_id = self.env["stock.route"].create(
+                {
+                    "name": _(
+                        "%(warehouse)s: Resupply Spares", warehouse=warehouse.name
+                    ),
+                    "company_id": warehouse.company_id.id,
+                    "product_selectable": False,
+                    "sequence": 100,
+                    "rule_ids": [
+                        Command.create(
+                            {
+                                "name": _(
+                                    "%(warehouse)s: Stock to Spares",
+                                    warehouse=warehouse.name,
+                                ),
+                                "action": "pull",
+                                "procure_method": "make_to_stock",
+                                "location_src_id": warehouse.lot_stock_id.id,
+                                "location_dest_id": (
+                                    warehouse.aftersales_spare_location_id.id
+                                ),
+                                "picking_type_id": warehouse.int_type_id.id,
+                                "warehouse_id": warehouse.id,
+                                "company_id": warehouse.company_id.id,
+                            }
+                        )
+                    ],
+                }
+            )
+
     @api.model
     def _aftersales_setup_missing(self):
         """Give warehouses made before the add-on was installed their
-        after-sales locations and operation types (run at install and at
-        each update; new warehouses get them when they are created)."""
+        after-sales locations, operation types and spares route (run at
+        install and at each update; new warehouses get them when they are
+        created)."""
         warehouses = self.with_context(active_test=False).search(
-            [("aftersales_spare_type_id", "=", False)]
+            [
+                "|",
+                ("aftersales_spare_type_id", "=", False),
+                ("aftersales_spare_route_id", "=", False),
+            ]
         )
-        for warehouse in warehouses:
+        if not warehouses:
+            return
+        # The loaner, spares and repair locations are storage locations:
+        # switch them on, as Settings > Inventory > Storage Locations does.
+        group_user = self.env.ref("base.group_user").sudo()
+        multi_locations = self.env.ref("stock.group_stock_multi_locations")
+        if multi_locations not in group_user.implied_ids:
+            group_user.write({"implied_ids": [Command.link(multi_locations.id)]})
+        warehouses.int_type_id.filtered(lambda t: not t.active).write({"active": True})
+        for warehouse in warehouses.filtered(lambda w: not w.aftersales_spare_type_id):
             warehouse._create_missing_locations({})
             picking_types = warehouse._create_or_update_sequences_and_picking_types()
             if picking_types:
                 warehouse.write(picking_types)
+        warehouses._aftersales_create_spare_route()

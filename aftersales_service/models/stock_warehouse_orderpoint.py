@@ -1,6 +1,7 @@
 import math
+from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 # Contracts whose units are in service today.
 SERVING_STATES = ("running", "to_renew")
@@ -22,13 +23,13 @@ class StockWarehouseOrderpoint(models.Model):
 
     @api.model
     def _aftersales_units_in_service(self, company):
-        """{product template: number of units in service} for ``company``:
+        """{(warehouse, product template): units in service} for ``company``:
         units under an accepted warranty today, or under a contract that
-        runs today."""
+        runs today, counted at the warehouse that serves them."""
         today = fields.Date.context_today(self)
-        warranties = self.env["aftersales.warranty"].search_fetch(
-            self.env["aftersales.warranty"]._domain_valid_on(today)
-            + [("company_id", "=", company.id)],
+        Warranty = self.env["aftersales.warranty"]
+        warranties = Warranty.search_fetch(
+            Warranty._domain_valid_on(today) + [("company_id", "=", company.id)],
             ["lot_id"],
         )
         contracts = self.env["aftersales.contract"].search(
@@ -39,60 +40,59 @@ class StockWarehouseOrderpoint(models.Model):
                 ("date_end", ">=", today),
             ]
         )
-        lot_ids = set(warranties.lot_id.ids) | set(contracts.lot_ids.ids)
-        groups = self.env["stock.lot"]._read_group(
-            [("id", "in", list(lot_ids))], ["product_id"], ["__count"]
-        )
-        counts = {}
-        for product, count in groups:
-            template = product.product_tmpl_id
-            counts[template] = counts.get(template, 0) + count
+        units = warranties.lot_id | contracts.lot_ids
+        counts = defaultdict(int)
+        for unit, warehouse in units._aftersales_warehouses().items():
+            counts[warehouse, unit.product_id.product_tmpl_id] += 1
         return counts
 
     @api.model
     def _aftersales_spare_floors(self, company):
-        """{spare product: (units in service using it, minimum quantity)}."""
+        """{(warehouse, spare): (units in service using it, minimum)}."""
         share = company.aftersales_spare_floor_percent / 100.0
-        in_service = {}
-        for template, count in self._aftersales_units_in_service(company).items():
+        in_service = defaultdict(int)
+        for (warehouse, template), count in self._aftersales_units_in_service(
+            company
+        ).items():
             for spare in template.aftersales_spare_ids:
-                in_service[spare] = in_service.get(spare, 0) + count
+                in_service[warehouse, spare] += count
         return {
             # Rounded to 9 places first, so that 3 % of 100 units is 3, not 4.
-            spare: (count, math.ceil(round(share * count, 9)))
-            for spare, count in in_service.items()
+            key: (count, math.ceil(round(share * count, 9)))
+            for key, count in in_service.items()
         }
 
     @api.model
     def _aftersales_update_spare_floors(self, companies=None):
-        """Write the spare floors into the reordering rules of each company's
-        spares location: existing rules are updated, missing ones created."""
+        """Write the spare floors into the reordering rules of each
+        warehouse's spares location, resupplied from its stock: existing
+        rules are updated, missing ones created, and rules of spares no unit
+        in service uses any more drop to zero."""
         companies = companies or self.env["res.company"].search([])
         for company in companies:
-            warehouse = self.env["stock.warehouse"].search(
-                [("company_id", "=", company.id)], limit=1
-            )
-            location = warehouse.aftersales_spare_location_id
-            if not location:
-                continue
             floors = self._aftersales_spare_floors(company)
+            warehouses = self.env["stock.warehouse"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("aftersales_spare_location_id", "!=", False),
+                ]
+            )
             rules = self.with_context(active_test=False).search(
                 [
-                    ("location_id", "=", location.id),
+                    ("location_id", "in", warehouses.aftersales_spare_location_id.ids),
                     "|",
-                    ("product_id", "in", [spare.id for spare in floors]),
+                    ("product_id", "in", [spare.id for __, spare in floors]),
                     ("aftersales_units_in_service", ">", 0),
                 ]
             )
-            by_product = {rule.product_id: rule for rule in rules}
-            vals_list = []
-            for spare in by_product.keys() - floors.keys():
-                # No unit in service uses this spare any more.
-                by_product[spare].write(
+            existing = {(rule.warehouse_id, rule.product_id): rule for rule in rules}
+            for key in existing.keys() - floors.keys():
+                existing[key].write(
                     {"aftersales_units_in_service": 0, "product_min_qty": 0.0}
                 )
-            for spare, (count, minimum) in floors.items():
-                rule = by_product.get(spare)
+            vals_list = []
+            for (warehouse, spare), (count, minimum) in floors.items():
+                rule = existing.get((warehouse, spare))
                 if rule:
                     rule.write(
                         {
@@ -100,14 +100,16 @@ class StockWarehouseOrderpoint(models.Model):
                             "aftersales_units_in_service": count,
                             "product_min_qty": minimum,
                             "product_max_qty": max(rule.product_max_qty, minimum),
+                            "route_id": warehouse.aftersales_spare_route_id.id,
                         }
                     )
-                elif minimum:
+                elif minimum and warehouse.aftersales_spare_location_id:
                     vals_list.append(
                         {
                             "company_id": company.id,
                             "warehouse_id": warehouse.id,
-                            "location_id": location.id,
+                            "location_id": warehouse.aftersales_spare_location_id.id,
+                            "route_id": warehouse.aftersales_spare_route_id.id,
                             "product_id": spare.id,
                             "aftersales_units_in_service": count,
                             "product_min_qty": minimum,
@@ -121,10 +123,6 @@ class StockWarehouseOrderpoint(models.Model):
     def action_aftersales_update_spare_floors(self):
         """Button: recompute the spare floors now and show the rules."""
         self._aftersales_update_spare_floors(self.env.companies)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "stock.warehouse.orderpoint",
-            "name": _("Spare Stock Floors"),
-            "view_mode": "list,form",
-            "domain": [("aftersales_units_in_service", ">", 0)],
-        }
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "aftersales_service.action_aftersales_spare_floor"
+        )

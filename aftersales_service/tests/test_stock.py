@@ -5,7 +5,7 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
 from .test_dispatch import SIGNATURE, DispatchCase
@@ -195,6 +195,29 @@ class TestLoanerTriggers(StockCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
             self._obligation(request)
 
+    def test_a_repaired_unit_is_owed_no_loaner(self):
+        request = self._request()
+        loaner = self._obligation(request)
+        request.action_on_site()
+        request.action_repaired()
+        self.env["aftersales.loaner"]._cron_loaners()
+        self.assertEqual(loaner.state, "cancelled")
+        self.assertFalse(loaner.escalated)
+
+    def test_major_fault_then_factory_issues_the_notice(self):
+        """The loaner went out for a major fault; then the unit goes to the
+        factory: the same loaner now stands in under a replacement notice."""
+        request = self._request()
+        loaner = self._obligation(request, trigger="major_fault")
+        loaner.loaner_lot_id = self.loaner
+        loaner.with_user(self.warehouse_user).action_issue()
+        self.assertFalse(loaner.notice_ids)
+        request.with_user(self.back_office).action_offsite_repair()
+        self.assertEqual(request.aftersales_loaner_ids, loaner)
+        self.assertTrue(loaner.repair_id)
+        self.assertEqual(loaner.notice_ids.state, "open")
+        self.assertEqual(loaner.notice_ids.replacement_lot_id, self.loaner)
+
     def test_late_loaners_escalate_once(self):
         request = self._request()
         loaner = self._obligation(request, due_at="2030-01-01 00:00:00")
@@ -277,6 +300,34 @@ class TestLoanerFlow(StockCase):
         other.with_user(self.warehouse_user).action_issue()
         self.assertEqual(other.state, "issued")
 
+    def test_a_new_loaner_form_opens(self):
+        form = Form(self.env["aftersales.loaner"].with_user(self.back_office))
+        self.assertFalse(form.is_late)
+        form.ticket_id = self._request()
+        form.partner_id = self.customer
+        form.lot_id = self.unit
+        form.trigger = "long_repair"
+        form.due_at = "2030-01-01 10:00:00"
+        loaner = form.save()
+        self.assertEqual(loaner.warehouse_id, self.warehouse)
+
+    def test_only_a_loaner_in_the_loaner_location_goes_out(self):
+        stray = self.env["stock.lot"].create(
+            {
+                "name": "LN-STRAY",
+                "product_id": self.loaner_product.id,
+                "aftersales_is_loaner": True,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.loaner_product, self.stock_location, 1, lot_id=stray
+        )
+        loaner = self._obligation(self._request(), loaner_lot_id=stray.id)
+        with self.assertRaisesText(UserError, "is not free in WH/Loaners"):
+            loaner.with_user(self.warehouse_user).action_issue()
+        self.assertEqual(loaner.state, "due")
+        self.assertEqual(self._quant_at(stray, self.stock_location), 1)
+
     def test_issue_needs_a_loaner(self):
         loaner = self._obligation(self._request())
         with self.assertRaisesText(UserError, "pick the loaner unit first"):
@@ -290,6 +341,26 @@ class TestLoanerFlow(StockCase):
                 loaner.with_user(user).action_issue()
         self.assertEqual(loaner.state, "due")
         self.assertEqual(self.loaner.aftersales_loaner_state, "available")
+
+    def test_plain_helpdesk_users_still_report_faults(self):
+        helpdesk_user = new_test_user(
+            self.env,
+            login="as_stock_helpdesk",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+        )
+        request = (
+            self.env["helpdesk.ticket"]
+            .with_user(helpdesk_user)
+            .create({"name": "Noise", "description": "Noise", "lot_id": self.unit.id})
+        )
+        self.assertFalse(request.sudo().aftersales_loaner_ids)
+
+    def test_the_warehouse_reads_the_unit_archive(self):
+        self._obligation(self._request(), loaner_lot_id=self.loaner.id)
+        unit = self.unit.with_user(self.warehouse_user)
+        # Loaners count; requests, which the warehouse can't read, don't.
+        self.assertEqual(unit.aftersales_loaner_count, 1)
+        self.assertEqual(unit.aftersales_request_count, 0)
 
     def test_request_and_unit_show_their_loaners(self):
         request = self._request()
@@ -332,6 +403,22 @@ class TestReplacementNotice(StockCase):
         loaner.with_user(self.warehouse_user).action_issue()
         return request, loaner
 
+    def _visit(self, request, notice=None):
+        dispatch = self._plan(request)
+        if notice:
+            dispatch.notice_id = notice
+        dispatch.with_user(self.engineer).action_dispatch()
+        dispatch.with_user(self.engineer).action_arrive()
+        dispatch.with_user(self.engineer).write(
+            {
+                "action_ids": [Command.create({"content": "Reinstalled the unit"})],
+                "signer_name": "Wang Lei",
+                "signature": SIGNATURE,
+            }
+        )
+        dispatch.with_user(self.engineer).action_finish()
+        return dispatch
+
     def test_off_site_repair_issues_a_notice_that_the_dispatch_takes_back(self):
         request, loaner = self._send_away()
         notice = loaner.notice_ids
@@ -339,24 +426,27 @@ class TestReplacementNotice(StockCase):
         self.assertEqual(notice.lot_id, self.unit)
         self.assertEqual(notice.replacement_lot_id, self.loaner)
         self.assertEqual(notice.repair_id, loaner.repair_id)
-        # The repaired unit goes back in with a dispatch order, which takes
-        # the notice back once the customer signs.
-        dispatch = self._plan(request)
-        self.assertEqual(dispatch.notice_id, notice)
-        dispatch.with_user(self.engineer).action_dispatch()
-        dispatch.with_user(self.engineer).action_arrive()
-        dispatch.with_user(self.engineer).write(
-            {
-                "action_ids": [
-                    Command.create({"content": "Reinstalled the repaired unit"})
-                ]
-            }
-        )
-        dispatch.with_user(self.engineer).action_finish()
+        # A visit while the unit is still at the factory can't take it back.
+        early = self._visit(request, notice)
+        with self.assertRaisesText(UserError, "has not been shipped back yet"):
+            early.with_user(self.engineer).action_sign()
+        early.notice_id = False
+        early.with_user(self.engineer).action_sign()
         self.assertEqual(notice.state, "open")
-        dispatch.with_user(self.engineer).write(
-            {"signer_name": "Wang Lei", "signature": SIGNATURE}
-        )
+        # Repaired, tested and shipped back: the visit that reinstalls it
+        # carries the notice and takes it back when the customer signs.
+        repair = loaner.repair_id
+        repair.aftersales_inbound_picking_id.button_validate()
+        repair.action_repair_start()
+        repair.action_repair_end()
+        repair.action_aftersales_test_passed()
+        repair.action_aftersales_ship_back()
+        repair.aftersales_return_picking_id.with_context(
+            skip_sms=True
+        ).button_validate()
+        dispatch = self._visit(request)
+        self.assertEqual(dispatch.notice_id, notice)
+        self.assertEqual(notice.state, "open")
         dispatch.with_user(self.engineer).action_sign()
         self.assertEqual(notice.state, "closed")
         self.assertEqual(notice.closing_dispatch_id, dispatch)
@@ -519,6 +609,49 @@ class TestSpareRequests(StockCase):
         self.assertFalse(empty.picking_id)
         self.assertEqual(Request.search_count([]), count + 1)
 
+    def test_sent_requests_keep_their_parts(self):
+        request = self._ask(self._dispatch(), self.fan)
+        with self.assertRaisesText(UserError, "Only the parts of a draft request"):
+            request.line_ids.with_user(self.engineer).write({"quantity": 4})
+        with self.assertRaisesText(UserError, "Only the parts of a draft request"):
+            request.line_ids.with_user(self.engineer).unlink()
+        request.with_user(self.warehouse_user).action_reserve()
+        with self.assertRaisesText(UserError, "Cancel a spare request before deleting"):
+            request.unlink()
+        self.assertEqual(request.line_ids.quantity, 1)
+
+    def test_no_parts_for_a_finished_dispatch(self):
+        dispatch = self._dispatch()
+        unsent = (
+            self.env["aftersales.spare.request"]
+            .with_user(self.engineer)
+            .create(
+                {
+                    "dispatch_id": dispatch.id,
+                    "line_ids": [Command.create({"product_id": self.fan.id})],
+                }
+            )
+        )
+        dispatch.with_user(self.engineer).action_arrive()
+        dispatch.with_user(self.engineer).write(
+            {"action_ids": [Command.create({"content": "Cleaned the filters"})]}
+        )
+        dispatch.with_user(self.engineer).action_finish()
+        # A request never sent is dropped when the work is finished.
+        self.assertEqual(unsent.state, "cancelled")
+        late = (
+            self.env["aftersales.spare.request"]
+            .with_user(self.engineer)
+            .create(
+                {
+                    "dispatch_id": dispatch.id,
+                    "line_ids": [Command.create({"product_id": self.fan.id})],
+                }
+            )
+        )
+        with self.assertRaisesText(UserError, "takes no more parts"):
+            late.action_request()
+
     def test_engineers_see_their_own_requests(self):
         request = self._ask(self._dispatch(), self.fan)
         Request = self.env["aftersales.spare.request"]
@@ -587,12 +720,16 @@ class TestSpareRequests(StockCase):
         )
         self.assertEqual(move.repair_line_type, "add")
         self.assertEqual(move.location_id, self.spare_location)
+        with self.assertRaisesText(UserError, "confirm repair"):
+            spares.with_user(self.warehouse_user).action_reserve()
         # The unit arrives in the repair location and the repair starts.
         repair.aftersales_inbound_picking_id.button_validate()
         self.assertEqual(
             self._quant_at(self.unit, self.warehouse.aftersales_repair_location_id), 1
         )
         self.assertIs(repair.action_validate(), True)
+        # Confirming the repair reserves nothing: the warehouse does.
+        self.assertEqual(move.state, "confirmed")
         spares.with_user(self.warehouse_user).action_reserve()
         self.assertEqual(move.state, "assigned")
         repair.action_repair_start()
@@ -658,8 +795,8 @@ class TestSpareFloor(StockCase):
         Orderpoint = self.env["stock.warehouse.orderpoint"]
         counts = Orderpoint._aftersales_units_in_service(self.env.company)
         # The unit DSP-001 awaits acceptance: not in service yet.
-        self.assertEqual(counts[self.product.product_tmpl_id], 40)
-        self.assertEqual(counts[self.pump.product_tmpl_id], 27)
+        self.assertEqual(counts[self.warehouse, self.product.product_tmpl_id], 40)
+        self.assertEqual(counts[self.warehouse, self.pump.product_tmpl_id], 27)
         Orderpoint._aftersales_update_spare_floors(self.env.company)
         rules = self._rules()
         fuse = rules.filtered(lambda r: r.product_id == self.fuse)
@@ -671,6 +808,11 @@ class TestSpareFloor(StockCase):
         self.assertEqual(board.aftersales_units_in_service, 40)
         self.assertEqual(board.product_min_qty, 2)
         self.assertEqual(board.warehouse_id, self.warehouse)
+        # The floor is kept by resupplying the spares from the stock.
+        rule = board.route_id.rule_ids
+        self.assertEqual(board.route_id, self.warehouse.aftersales_spare_route_id)
+        self.assertEqual(rule.location_src_id, self.warehouse.lot_stock_id)
+        self.assertEqual(rule.location_dest_id, self.spare_location)
 
         # A second run updates the same rules.
         self.env.company.aftersales_spare_floor_percent = 10
@@ -680,13 +822,44 @@ class TestSpareFloor(StockCase):
         self.assertEqual(board.product_min_qty, 4)  # 4.0
         self.assertGreaterEqual(fuse.product_max_qty, 7)
 
+    def test_each_warehouse_keeps_the_floor_of_the_units_it_serves(self):
+        ningbo = self.env["stock.warehouse"].create({"name": "Ningbo", "code": "NB"})
+        pumps = self.env["stock.lot"].create(
+            [{"name": f"NB-P{n}", "product_id": self.pump.id} for n in range(10)]
+        )
+        Picking = self.env["stock.picking"]
+        for pump in pumps:
+            self.env["stock.quant"]._update_available_quantity(
+                self.pump, ningbo.lot_stock_id, 1, lot_id=pump
+            )
+            Picking._aftersales_transfer(
+                ningbo.out_type_id,
+                pump,
+                ningbo.lot_stock_id,
+                self.customer_location,
+                self.site,
+                "NB",
+                validate=True,
+            )
+        pumps.warranty_ids.record_acceptance(self._today(), "Zhou Jie")
+        Orderpoint = self.env["stock.warehouse.orderpoint"]
+        Orderpoint._aftersales_update_spare_floors(self.env.company)
+        fuse_rules = Orderpoint.search([("product_id", "=", self.fuse.id)])
+        by_warehouse = {
+            r.warehouse_id: r.aftersales_units_in_service for r in fuse_rules
+        }
+        self.assertEqual(by_warehouse, {self.warehouse: 67, ningbo: 10})
+        ningbo_rule = fuse_rules.filtered(lambda r: r.warehouse_id == ningbo)
+        self.assertEqual(ningbo_rule.location_id, ningbo.aftersales_spare_location_id)
+        self.assertEqual(ningbo_rule.product_min_qty, 1)  # 0.3
+
     def test_exact_shares_are_not_rounded_up(self):
         self.env.company.aftersales_spare_floor_percent = 25
         floors = self.env["stock.warehouse.orderpoint"]._aftersales_spare_floors(
             self.env.company
         )
-        self.assertEqual(floors[self.board], (40, 10))
-        self.assertEqual(floors[self.fuse], (67, 17))  # 16.75
+        self.assertEqual(floors[self.warehouse, self.board], (40, 10))
+        self.assertEqual(floors[self.warehouse, self.fuse], (67, 17))  # 16.75
 
     def test_the_share_is_a_percentage(self):
         with self.assertRaisesText(ValidationError, "between 0 and 100"):
@@ -721,7 +894,7 @@ class TestScrapApproval(StockCase):
         )
         cls.broken = cls._stock_serials(cls.product, ["SCRAP-001"])
 
-    def _scrap_request(self, user=None):
+    def _scrap_request(self, user=None, location=None):
         request = (
             self.env["aftersales.scrap.request"]
             .with_user(user or self.appraiser)
@@ -729,7 +902,7 @@ class TestScrapApproval(StockCase):
                 {
                     "product_id": self.product.id,
                     "lot_id": self.broken.id,
-                    "location_id": self.stock_location.id,
+                    "location_id": (location or self.stock_location).id,
                     "reason": "repair_failed",
                     "reason_details": "Main board burnt twice; beyond repair.",
                 }
@@ -771,6 +944,25 @@ class TestScrapApproval(StockCase):
             self.env["stock.scrap"].search_count([("origin", "=", request.name)]), 1
         )
 
+    def test_approval_only_through_the_review(self):
+        request = self._scrap_request()
+        with self.assertRaisesText(UserError, "through the appraisal group's review"):
+            request.with_user(self.appraiser).write({"state": "approved"})
+        self.assertEqual(request.state, "draft")
+        request.with_user(self.appraiser2).validate_tier()
+        # What was approved stays what is scrapped.
+        with self.assertRaisesText(UserError, "can't change once"):
+            request.with_user(self.appraiser).write({"quantity": 1, "lot_id": False})
+        self.assertEqual(request.lot_id, self.broken)
+
+    def test_nothing_is_scrapped_from_where_it_is_not(self):
+        request = self._scrap_request(location=self.spare_location)
+        request.with_user(self.appraiser2).validate_tier()
+        with self.assertRaisesText(UserError, "is not in WH/Spares"):
+            request.with_user(self.warehouse_user).action_scrap()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(self._quant_at(self.broken, self.stock_location), 1)
+
     def test_engineers_request_but_do_not_scrap(self):
         request = self._scrap_request(self.engineer)
         request.with_user(self.appraiser).validate_tier()
@@ -799,11 +991,14 @@ class TestScrapApproval(StockCase):
 
     def test_scrapping_the_unit_makes_its_notice_permanent(self):
         request = self._request(lot_id=self.broken.id)
+        loaner = self._obligation(request, loaner_lot_id=self.loaner.id)
+        loaner.with_user(self.warehouse_user).action_issue()
         notice = self.env["aftersales.replacement.notice"].create(
             {
                 "ticket_id": request.id,
                 "partner_id": self.customer.id,
                 "lot_id": self.broken.id,
+                "loaner_id": loaner.id,
                 "replacement_lot_id": self.loaner.id,
             }
         )
@@ -814,6 +1009,11 @@ class TestScrapApproval(StockCase):
         self.assertEqual(notice.scrap_request_id, scrap)
         self.assertIn("Permanent substitution", notice.remarks)
         self.assertIn(self.loaner.name, notice.remarks)
+        # The loaner stays with the customer and leaves the pool.
+        self.assertEqual(loaner.state, "done")
+        self.assertFalse(self.loaner.aftersales_is_loaner)
+        self.env["aftersales.loaner"]._cron_loaners()
+        self.assertFalse(loaner.escalated)
 
     def test_scrap_record_prints_in_both_languages(self):
         scrap = self._scrap_request()

@@ -7,7 +7,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
-LOCK = "odoo.addons.aftersales_service.models.aftersales_spare_request.lock_rows"
+LOCK = "odoo.addons.aftersales_service.models.stock_move.lock_rows"
 
 
 class TestLastSpareRace(TransactionCase):
@@ -157,7 +157,7 @@ class TestLastSpareRace(TransactionCase):
         outcome = self._race()
         self.assertEqual(outcome["first"], "reserved")
         self.assertIsInstance(outcome["second"], UserError)
-        self.assertIn("another user is reserving", str(outcome["second"]))
+        self.assertIn("Another user is reserving", str(outcome["second"]))
         self.assertEqual(self._committed(), (["reserved", "requested"], 1))
 
     def test_without_the_lock_the_part_is_given_twice(self):
