@@ -28,3 +28,6 @@ from . import aftersales_replacement_notice
 from . import aftersales_spare_request
 from . import aftersales_scrap_request
 from . import stock_warehouse_orderpoint
+from . import aftersales_followup_plan
+from . import aftersales_inspection
+from . import aftersales_training

@@ -1,5 +1,4 @@
 import logging
-import threading
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from .aftersales_locking import commit_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +70,12 @@ class AftersalesContract(models.Model):
     )
     date_start = fields.Date(string="Start", required=True, tracking=True)
     date_end = fields.Date(string="End", required=True, tracking=True, index=True)
-    amount = fields.Monetary(string="Price", tracking=True)
+    amount = fields.Monetary(
+        string="Price",
+        tracking=True,
+        groups="aftersales_service.group_aftersales_engineer,"
+        "aftersales_service.group_aftersales_account_manager,base.group_portal",
+    )
     product_id = fields.Many2one(
         "product.product",
         string="Contract Product",
@@ -125,6 +131,12 @@ class AftersalesContract(models.Model):
     expiry_notice_date = fields.Datetime(readonly=True, copy=False)
     can_renew = fields.Boolean(compute="_compute_can_renew")
     note = fields.Html(string="Terms")
+    followup_plan_ids = fields.One2many(
+        "aftersales.followup.plan", "contract_id", string="Follow-Up Plan"
+    )
+    training_session_ids = fields.One2many(
+        "aftersales.training.session", "contract_id", string="Training Plan"
+    )
 
     @api.depends("lot_ids")
     def _compute_unit_count(self):
@@ -256,6 +268,31 @@ class AftersalesContract(models.Model):
 
     # Renewal ---------------------------------------------------------------
 
+    def action_open_followup_plan(self):
+        """The contract's follow-up plan, new from the first preset if it
+        has none."""
+        self.ensure_one()
+        plan = self.followup_plan_ids[:1]
+        preset = self.env["aftersales.followup.preset"].search([], limit=1)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.followup.plan",
+            "name": _("Follow-Up Plan"),
+            "view_mode": "form",
+            "res_id": plan.id,
+            "context": {
+                "default_contract_id": self.id,
+                "default_engineer_id": (self.engineer_id or self.env.user).id,
+                "default_preset_id": preset.id,
+                **{
+                    f"default_{name}": value
+                    for name, value in (
+                        preset._terms_values().items() if preset else ()
+                    )
+                },
+            },
+        }
+
     def _prepare_renewal_vals(self):
         """Values of the contract that follows this one: same customer, units,
         level and price, for a term of the same length."""
@@ -377,7 +414,6 @@ class AftersalesContract(models.Model):
             (self._renewal_notice_domain(today), "_send_renewal_notices"),
             (self._expiry_notice_domain(today), "_send_expiry_notices"),
         ]
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         remaining = sum(self.search_count(domain) for domain, _method in jobs)
         done = 0
         failed = self.browse()
@@ -389,8 +425,7 @@ class AftersalesContract(models.Model):
                 done += len(batch)
                 remaining = max(remaining - len(batch), 0)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                commit_batch(self.env)
 
     def _run_notice_batch(self, method):
         """Run ``method`` on this batch in one savepoint. When it fails, run it

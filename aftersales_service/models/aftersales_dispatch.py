@@ -233,6 +233,18 @@ class AftersalesDispatch(models.Model):
         ).action_cancel()
         return True
 
+    def action_log_training(self):
+        """Training given during this visit, logged in two clicks."""
+        self.ensure_one()
+        return self.env["aftersales.training.session"]._open_log_form(
+            {
+                "default_dispatch_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_trainer_id": (self.engineer_ids[:1] or self.env.user).id,
+                "default_company_id": self.company_id.id,
+            }
+        )
+
     def action_request_spares(self):
         """Ask the warehouse for parts for this order."""
         self.ensure_one()

@@ -1,3 +1,5 @@
+import threading
+
 import psycopg2
 
 from odoo.exceptions import UserError
@@ -26,3 +28,10 @@ def lock_rows(records, message):
         psycopg2.errors.SerializationFailure,
     ) as error:
         raise UserError(message) from error
+
+
+def commit_batch(env):
+    """Commit a finished batch of a scheduled action, so that a run that
+    stops halfway keeps what it did; tests run in one transaction."""
+    if not getattr(threading.current_thread(), "testing", False):
+        env.cr.commit()  # pylint: disable=invalid-commit

@@ -55,6 +55,12 @@ class ResCompany(models.Model):
         help="Hours within which a loaner reaches the customer once it is due "
         "(在48小时内无偿提供…备用设备).",
     )
+    aftersales_visit_lead_days = fields.Integer(
+        string="Visits Scheduled (Days Ahead)",
+        default=7,
+        help="Days ahead that a follow-up plan's visits and calls are created for "
+        "the engineer.",
+    )
     aftersales_spare_floor_percent = fields.Float(
         string="Spare Stock Floor (%)",
         default=3.0,
@@ -64,6 +70,7 @@ class ResCompany(models.Model):
 
     @api.constrains(
         "aftersales_loaner_hours",
+        "aftersales_visit_lead_days",
         "aftersales_spare_floor_percent",
         "aftersales_renewal_notice_days",
         "aftersales_part_warranty_months",
@@ -81,6 +88,10 @@ class ResCompany(models.Model):
                         "The part warranty must be a positive number of months "
                         "(for example 12)."
                     )
+                )
+            if company.aftersales_visit_lead_days < 0:
+                raise ValidationError(
+                    _("Visits are scheduled zero or more days ahead (for example 7).")
                 )
             if company.aftersales_loaner_hours <= 0:
                 raise ValidationError(

@@ -26,6 +26,12 @@ class ResPartner(models.Model):
     aftersales_loaner_count = fields.Integer(
         string="Loaners", compute="_compute_aftersales_archive_counts"
     )
+    aftersales_inspection_count = fields.Integer(
+        string="Inspections", compute="_compute_aftersales_archive_counts"
+    )
+    aftersales_training_count = fields.Integer(
+        string="Trainings", compute="_compute_aftersales_archive_counts"
+    )
 
     def _aftersales_archive(self):
         companies = self.commercial_partner_id.ids
@@ -44,6 +50,14 @@ class ResPartner(models.Model):
             ),
             "aftersales_loaner_count": (
                 "aftersales.loaner",
+                [("partner_id", "in", companies)],
+            ),
+            "aftersales_inspection_count": (
+                "aftersales.inspection",
+                [("partner_id", "in", companies)],
+            ),
+            "aftersales_training_count": (
+                "aftersales.training.session",
                 [("partner_id", "in", companies)],
             ),
         }

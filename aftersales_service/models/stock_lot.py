@@ -63,6 +63,9 @@ class StockLot(models.Model):
     aftersales_scrap_count = fields.Integer(
         string="Scrap Requests", compute="_compute_aftersales_archive_counts"
     )
+    aftersales_inspection_count = fields.Integer(
+        string="Inspections", compute="_compute_aftersales_archive_counts"
+    )
     # L1: loaner stock (备用设备).
     aftersales_is_loaner = fields.Boolean(
         string="Loaner",
@@ -304,5 +307,9 @@ class StockLot(models.Model):
             "aftersales_scrap_count": (
                 "aftersales.scrap.request",
                 [("lot_id", "in", self.ids)],
+            ),
+            "aftersales_inspection_count": (
+                "aftersales.inspection",
+                [("lot_ids", "in", self.ids)],
             ),
         }

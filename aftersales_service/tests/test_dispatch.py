@@ -387,8 +387,8 @@ class TestUnitArchive(DispatchCase):
         other_unit = self._delivered_warranties(self.product, ["DSP-002"]).lot_id
         units = self.unit | other_unit
         units.invalidate_recordset()
-        # One grouped query per kind of record (nine kinds), for all units at once.
-        with self.assertQueryCount(9):
+        # One grouped query per kind of record (ten kinds), for all units at once.
+        with self.assertQueryCount(10):
             counts = [
                 (
                     u.aftersales_request_count,
