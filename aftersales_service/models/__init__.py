@@ -31,3 +31,5 @@ from . import stock_warehouse_orderpoint
 from . import aftersales_followup_plan
 from . import aftersales_inspection
 from . import aftersales_training
+from . import aftersales_kpi
+from . import aftersales_fault_analysis

@@ -1,0 +1,237 @@
+import math
+from collections import Counter
+from datetime import date, datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from .aftersales_locking import commit_batch
+
+# The measures of the analysis: (KPI field, label), each given as mean and
+# 90th percentile.
+DURATIONS = ("response_hours", "arrival_hours", "repair_hours")
+PHASE_RATES = ("ack_met_rate", "plan_met_rate", "arrival_met_rate", "repair_met_rate")
+
+
+def percentile_90(values):
+    """The 90th percentile by the nearest-rank method: the smallest value
+    with at least 90 % of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+def mean(values):
+    return sum(values) / len(values) if values else None
+
+
+class AftersalesFaultAnalysis(models.Model):
+    """The quarterly fault statistics analysis for a customer
+    (本季度的系统故障统计分析说明, I5), computed from the service KPIs, with
+    the engineers' recommendations; printed as PDF and xlsx, and sent."""
+
+    _name = "aftersales.fault.analysis"
+    _description = "Quarterly Fault Analysis"
+    _inherit = ["mail.thread"]
+    _order = "year desc, quarter desc, partner_id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        domain="[('is_company', '=', True)]",
+    )
+    year = fields.Integer(
+        required=True, default=lambda self: fields.Date.context_today(self).year
+    )
+    quarter = fields.Selection(
+        [("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")], required=True
+    )
+    date_from = fields.Date(compute="_compute_dates", store=True)
+    date_to = fields.Date(compute="_compute_dates", store=True)
+    recommendations = fields.Html(
+        help="What the service team recommends from this quarter's faults."
+    )
+    sent_on = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "partner_quarter_uniq",
+            "unique(company_id, partner_id, year, quarter)",
+            "A customer has one analysis per quarter.",
+        ),
+    ]
+
+    @api.depends("year", "quarter")
+    def _compute_display_name(self):
+        for analysis in self:
+            analysis.display_name = _(
+                "%(customer)s %(year)s Q%(quarter)s",
+                customer=analysis.partner_id.display_name or "",
+                year=analysis.year,
+                quarter=analysis.quarter,
+            )
+
+    @api.depends("year", "quarter")
+    def _compute_dates(self):
+        for analysis in self:
+            if analysis.year and analysis.quarter:
+                start = date(analysis.year, 3 * int(analysis.quarter) - 2, 1)
+                analysis.date_from = start
+                analysis.date_to = start + relativedelta(months=3, days=-1)
+            else:
+                analysis.date_from = analysis.date_to = False
+
+    @api.constrains("year")
+    def _check_year(self):
+        for analysis in self:
+            if not 2000 <= analysis.year <= 2100:
+                raise ValidationError(
+                    _(
+                        "Fault analysis: enter the year as four digits "
+                        "(for example 2027)."
+                    )
+                )
+
+    # The numbers ----------------------------------------------------------------
+
+    def _kpi_rows(self):
+        """The quarter's KPI rows as dicts, with None where a measure does
+        not apply (the ORM would read those as 0)."""
+        self.ensure_one()
+        self.env.flush_all()
+        start = datetime.combine(self.date_from, time.min)
+        end = datetime.combine(self.date_to + relativedelta(days=1), time.min)
+        self.env.cr.execute(
+            SQL(
+                """SELECT k.*, c.name AS category
+                     FROM aftersales_kpi k
+                     LEFT JOIN helpdesk_ticket_category c ON c.id = k.category_id
+                    WHERE k.partner_id = %s AND k.company_id = %s
+                      AND k.reported_at >= %s AND k.reported_at < %s""",
+                self.partner_id.commercial_partner_id.id,
+                self.company_id.id,
+                start,
+                end,
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    def _statistics(self):
+        """The quarter's figures, as plain values for the PDF, the xlsx and
+        the tests."""
+        self.ensure_one()
+        rows = self._kpi_rows()
+        labels = dict(
+            self.env["aftersales.kpi"]
+            ._fields["severity"]
+            ._description_selection(self.env)
+        )
+        category_names = self.env["helpdesk.ticket.category"].browse(
+            {row["category_id"] for row in rows if row["category_id"]}
+        )
+        names = {category.id: category.name for category in category_names}
+
+        uncategorised = _("Uncategorised")
+
+        def present(name):
+            return [row[name] for row in rows if row[name] is not None]
+
+        by_category = Counter(
+            (names.get(row["category_id"], uncategorised), labels[row["severity"]])
+            for row in rows
+        )
+        return {
+            "requests": len(rows),
+            "by_category": sorted(by_category.items()),
+            "by_severity": {
+                label: sum(1 for row in rows if row["severity"] == key)
+                for key, label in labels.items()
+            },
+            "durations": {
+                name: (mean(present(name)), percentile_90(present(name)))
+                for name in DURATIONS
+            },
+            "sla": {name: mean(present(name)) for name in PHASE_RATES},
+            "mttr": mean(present("restore_hours")),
+            "repeat_faults": sum(1 for row in rows if row["repeat_fault_rate"] == 100),
+            "first_time_fix": mean(present("first_time_fix_rate")),
+            "satisfaction": mean(present("satisfaction_rate")),
+            "loaners": sum(row["loaner_count"] for row in rows),
+        }
+
+    def _measure_labels(self):
+        """Labels of the KPI fields shown in the analysis, translated."""
+        fields_ = self.env["aftersales.kpi"]._fields
+        return {
+            name: fields_[name].get_description(self.env)["string"]
+            for name in (*DURATIONS, *PHASE_RATES)
+        }
+
+    # Sending ----------------------------------------------------------------------
+
+    def action_send(self):
+        """Email the analysis to the customer, PDF attached."""
+        template = self.env.ref("aftersales_service.mail_template_fault_analysis")
+        for analysis in self:
+            analysis.message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        self.write({"sent_on": fields.Datetime.now()})
+        return True
+
+    @api.model
+    def _cron_quarterly_analyses(self, batch_size=50):
+        """After a quarter ends, prepare and send the analysis of every
+        customer who reported a fault in it, once (one per customer and
+        quarter; a run cut short is run again)."""
+        today = fields.Date.context_today(self)
+        last = today - relativedelta(months=3)
+        year, quarter = last.year, str((last.month - 1) // 3 + 1)
+        start = date(year, 3 * int(quarter) - 2, 1)
+        end = start + relativedelta(months=3)
+        groups = (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            ._read_group(
+                [
+                    ("reported_at", ">=", datetime.combine(start, time.min)),
+                    ("reported_at", "<", datetime.combine(end, time.min)),
+                    ("partner_id", "!=", False),
+                ],
+                ["company_id", "partner_id"],
+            )
+        )
+        wanted = {
+            (company, partner.commercial_partner_id) for company, partner in groups
+        }
+        existing = {
+            (analysis.company_id, analysis.partner_id)
+            for analysis in self.search(
+                [("year", "=", year), ("quarter", "=", quarter)]
+            )
+        }
+        todo = sorted(wanted - existing, key=lambda key: (key[0].id, key[1].id))
+        for offset in range(0, len(todo), batch_size):
+            analyses = self.create(
+                [
+                    {
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "year": year,
+                        "quarter": quarter,
+                    }
+                    for company, partner in todo[offset : offset + batch_size]
+                ]
+            )
+            analyses.action_send()
+            commit_batch(self.env)

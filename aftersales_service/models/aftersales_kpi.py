@@ -1,0 +1,161 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+from .helpdesk_ticket import SEVERITIES
+
+# A request is a repeat fault when its unit had a request of the same fault
+# category within this many days before.
+REPEAT_FAULT_DAYS = 90
+
+
+class AftersalesKpi(models.Model):
+    """One row per request with the service measures (K2), for pivot and
+    graph views. Percentages are 100 or 0 per request, so their average is
+    the rate; a measure is empty where it doesn't apply yet."""
+
+    _name = "aftersales.kpi"
+    _description = "Service KPIs"
+    _auto = False
+    _order = "reported_at desc"
+    _rec_name = "ticket_id"
+
+    ticket_id = fields.Many2one("helpdesk.ticket", string="Request", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    team_id = fields.Many2one("helpdesk.ticket.team", readonly=True)
+    user_id = fields.Many2one("res.users", string="Assigned To", readonly=True)
+    category_id = fields.Many2one(
+        "helpdesk.ticket.category", string="Fault Category", readonly=True
+    )
+    severity = fields.Selection(SEVERITIES, readonly=True)
+    lot_id = fields.Many2one("stock.lot", string="Unit", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    service_level_id = fields.Many2one("aftersales.service.level", readonly=True)
+    reported_at = fields.Datetime(string="Reported On", readonly=True)
+    request_count = fields.Integer(string="Requests", readonly=True)
+    response_hours = fields.Float(
+        string="Response Time (h)", aggregator="avg", readonly=True
+    )
+    arrival_hours = fields.Float(
+        string="Arrival Time (h)", aggregator="avg", readonly=True
+    )
+    repair_hours = fields.Float(
+        string="Repair Time (h)", aggregator="avg", readonly=True
+    )
+    restore_hours = fields.Float(
+        string="Time To Restore (h)",
+        aggregator="avg",
+        readonly=True,
+        help="From the report to the repair: its average is the MTTR.",
+    )
+    ack_met_rate = fields.Float(
+        string="Acknowledged In Time (%)", aggregator="avg", readonly=True
+    )
+    plan_met_rate = fields.Float(
+        string="Planned In Time (%)", aggregator="avg", readonly=True
+    )
+    arrival_met_rate = fields.Float(
+        string="On Site In Time (%)", aggregator="avg", readonly=True
+    )
+    repair_met_rate = fields.Float(
+        string="Repaired In Time (%)", aggregator="avg", readonly=True
+    )
+    first_time_fix_rate = fields.Float(
+        string="First-Time Fix (%)", aggregator="avg", readonly=True
+    )
+    repeat_fault_rate = fields.Float(
+        string="Repeat Faults (%)", aggregator="avg", readonly=True
+    )
+    satisfaction_rate = fields.Float(
+        string="Satisfied (%)", aggregator="avg", readonly=True
+    )
+    loaner_count = fields.Integer(string="Loaners", readonly=True)
+
+    def _met(self, phase):
+        return SQL(
+            "CASE WHEN t.%(done)s IS NOT NULL AND t.%(deadline)s IS NOT NULL "
+            "THEN (CASE WHEN t.%(met)s THEN 100.0 ELSE 0.0 END) END",
+            done=SQL.identifier(f"{phase}_done_at"),
+            deadline=SQL.identifier(f"{phase}_deadline"),
+            met=SQL.identifier(f"{phase}_met"),
+        )
+
+    def _query(self):
+        return SQL(
+            """
+            SELECT t.id AS id,
+                   t.id AS ticket_id,
+                   t.company_id,
+                   COALESCE(p.commercial_partner_id, t.partner_id) AS partner_id,
+                   t.team_id,
+                   t.user_id,
+                   t.category_id,
+                   t.severity,
+                   t.lot_id,
+                   lot.product_id,
+                   t.service_level_id,
+                   t.reported_at,
+                   1 AS request_count,
+                   CASE WHEN t.ack_done_at IS NOT NULL THEN t.ack_hours END
+                       AS response_hours,
+                   CASE WHEN t.arrival_done_at IS NOT NULL THEN t.arrival_hours END
+                       AS arrival_hours,
+                   CASE WHEN t.repair_done_at IS NOT NULL
+                         AND t.arrival_done_at IS NOT NULL THEN t.repair_hours END
+                       AS repair_hours,
+                   CASE WHEN t.repair_done_at IS NOT NULL
+                        THEN EXTRACT(EPOCH FROM t.repair_done_at - t.reported_at)
+                             / 3600.0 END AS restore_hours,
+                   %(ack)s AS ack_met_rate,
+                   %(plan)s AS plan_met_rate,
+                   %(arrival)s AS arrival_met_rate,
+                   %(repair)s AS repair_met_rate,
+                   CASE WHEN t.repair_done_at IS NOT NULL OR stage.closed
+                        THEN (CASE WHEN COALESCE(d.visits, 0) <= 1
+                                    AND COALESCE(t.reopen_count, 0) = 0
+                                   THEN 100.0 ELSE 0.0 END) END
+                       AS first_time_fix_rate,
+                   CASE WHEN t.lot_id IS NOT NULL AND t.category_id IS NOT NULL
+                        THEN (CASE WHEN EXISTS (
+                                SELECT 1 FROM helpdesk_ticket o
+                                 WHERE o.lot_id = t.lot_id
+                                   AND o.category_id = t.category_id
+                                   AND o.id != t.id
+                                   AND o.reported_at < t.reported_at
+                                   AND o.reported_at >= t.reported_at
+                                       - %(repeat_days)s * INTERVAL '1 day')
+                              THEN 100.0 ELSE 0.0 END) END AS repeat_fault_rate,
+                   CASE WHEN t.rating_last_value > 0
+                        THEN (CASE WHEN t.rating_last_value >= 5
+                                   THEN 100.0 ELSE 0.0 END) END
+                       AS satisfaction_rate,
+                   COALESCE(l.loaners, 0) AS loaner_count
+              FROM helpdesk_ticket t
+              LEFT JOIN res_partner p ON p.id = t.partner_id
+              LEFT JOIN stock_lot lot ON lot.id = t.lot_id
+              LEFT JOIN helpdesk_ticket_stage stage ON stage.id = t.stage_id
+              LEFT JOIN (SELECT ticket_id, count(*) AS visits
+                           FROM aftersales_dispatch
+                          WHERE state != 'cancelled'
+                          GROUP BY ticket_id) d ON d.ticket_id = t.id
+              LEFT JOIN (SELECT ticket_id, count(*) AS loaners
+                           FROM aftersales_loaner
+                          WHERE state IN ('issued', 'returned', 'done')
+                          GROUP BY ticket_id) l ON l.ticket_id = t.id
+            """,
+            ack=self._met("ack"),
+            plan=self._met("plan"),
+            arrival=self._met("arrival"),
+            repair=self._met("repair"),
+            repeat_days=REPEAT_FAULT_DAYS,
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._query(),
+            )
+        )

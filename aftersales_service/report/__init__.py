@@ -1,0 +1,1 @@
+from . import report_fault_analysis_xlsx

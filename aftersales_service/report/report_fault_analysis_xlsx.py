@@ -1,0 +1,74 @@
+from odoo import _, models
+
+
+class ReportFaultAnalysisXlsx(models.AbstractModel):
+    """The quarterly fault analysis as a workbook (report_xlsx): one sheet
+    per analysis, with the same figures as the PDF."""
+
+    _name = "report.aftersales_service.fault_analysis_xlsx"
+    _inherit = "report.report_xlsx.abstract"
+    _description = "Quarterly Fault Analysis (xlsx)"
+
+    def generate_xlsx_report(self, workbook, data, analyses):
+        bold = workbook.add_format({"bold": True})
+        hours = workbook.add_format({"num_format": "0.00"})
+        for analysis in analyses:
+            stats = analysis._statistics()
+            labels = analysis._measure_labels()
+            sheet = workbook.add_worksheet(
+                f"{analysis.year} Q{analysis.quarter} {analysis.partner_id.id}"[:31]
+            )
+            sheet.set_column(0, 0, 40)
+            sheet.set_column(1, 3, 16)
+            row = 0
+            sheet.write(row, 0, _("Quarterly Fault Analysis"), bold)
+            sheet.write(row, 1, analysis.display_name)
+            row += 2
+            sheet.write(row, 0, _("Requests"), bold)
+            sheet.write(row, 1, stats["requests"])
+            row += 2
+            sheet.write_row(
+                row, 0, [_("Fault Category"), _("Severity"), _("Requests")], bold
+            )
+            for (category, severity), count in stats["by_category"]:
+                row += 1
+                sheet.write_row(row, 0, [category, severity, count])
+            row += 2
+            sheet.write_row(row, 0, [_("Severity"), _("Requests")], bold)
+            for severity, count in stats["by_severity"].items():
+                row += 1
+                sheet.write_row(row, 0, [severity, count])
+            row += 2
+            sheet.write_row(row, 0, [_("Time"), _("Mean"), _("90th Percentile")], bold)
+            for name, (average, p90) in stats["durations"].items():
+                row += 1
+                sheet.write(row, 0, labels[name])
+                for column, value in ((1, average), (2, p90)):
+                    if value is not None:
+                        sheet.write_number(row, column, value, hours)
+            row += 2
+            sheet.write_row(row, 0, [_("Response Times Met"), _("Rate (%)")], bold)
+            for name, rate in stats["sla"].items():
+                row += 1
+                sheet.write(row, 0, labels[name])
+                if rate is not None:
+                    sheet.write_number(row, 1, rate, hours)
+            row += 2
+            for label, value in (
+                (_("MTTR (h)"), stats["mttr"]),
+                (_("First-Time Fix (%)"), stats["first_time_fix"]),
+                (_("Satisfied (%)"), stats["satisfaction"]),
+                (_("Repeat Faults"), stats["repeat_faults"]),
+                (_("Loaners Issued"), stats["loaners"]),
+            ):
+                sheet.write(row, 0, label, bold)
+                if value is not None:
+                    sheet.write_number(row, 1, value, hours)
+                row += 1
+            row += 1
+            sheet.write(row, 0, _("Recommendations"), bold)
+            sheet.write(
+                row + 1,
+                0,
+                analysis.recommendations and analysis.recommendations.striptags() or "",
+            )

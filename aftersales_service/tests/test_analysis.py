@@ -1,0 +1,299 @@
+import io
+from datetime import datetime, timedelta
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user
+
+from .common import AftersalesCase
+
+# Twenty requests of one customer in 2027 Q2, one a day from 1 April 08:00:
+# (fault category, severity, acknowledged, on site, repaired after arrival,
+# unit), in hours from the report; None when not (yet) done.
+FIXTURE = [
+    ("power", "general", 0.5, 3, 2, 0),
+    ("power", "general", 0.5, 5, 3, 0),
+    ("power", "major", 1.0, 6, 6, 1),
+    ("cooling", "general", 0.25, 2, 1, 1),
+    ("cooling", "general", 2.0, 26, 5, 2),
+    ("cooling", "major", 0.5, 10, 9, 2),
+    ("network", "general", 0.5, 4, 2, 3),
+    ("network", "general", 0.75, 8, None, 3),
+    ("power", "general", 1.5, 20, 4, 0),
+    ("power", "general", 0.5, 3, 1, 0),
+    ("cooling", "general", 0.5, 12, 2, 1),
+    ("network", "major", 0.5, 30, 7, 2),
+    ("power", "general", 0.5, 2, 2, 3),
+    ("cooling", "general", 1.0, 6, 3, 3),
+    ("network", "general", 0.5, 5, 2, 1),
+    ("power", "major", 0.5, 9, 10, 2),
+    ("cooling", "general", 0.5, 4, None, 0),
+    ("network", "general", 1.0, 24, 4, 3),
+    ("power", "general", None, None, None, 1),
+    ("cooling", "general", 0.5, 7, 3, 2),
+]
+START = datetime(2027, 4, 1, 8, 0)
+
+
+class TestQuarterlyAnalysis(AftersalesCase):
+    """The figures below were worked out by hand from FIXTURE (Standard 7×24:
+    acknowledged within 1 h, planned within 2, on site within 24, repaired
+    within 4 h of arrival, 8 for a major fault)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.back_office = new_test_user(
+            cls.env, login="as_an_bo", groups="aftersales_service.group_aftersales_user"
+        )
+        cls.level = cls.env.ref("aftersales_service.service_level_standard")
+        cls.units = cls._delivered_warranties(
+            cls.product, [f"AN-{n}" for n in range(5)]
+        ).lot_id
+        cls.categories = {
+            name: cls.env["helpdesk.ticket.category"].create({"name": name.title()})
+            for name in ("power", "cooling", "network")
+        }
+        cls.requests = cls.env["helpdesk.ticket"]
+        for day, (category, severity, ack, arrival, repair, unit) in enumerate(FIXTURE):
+            reported = START + timedelta(days=day)
+            request = cls._fixture_request(
+                reported, category, severity, cls.units[unit]
+            )
+            cls._stamp(request, reported, ack, arrival, repair)
+            cls.requests |= request
+        # Two visits for the 5th and 12th: not fixed the first time.
+        for index in (4, 11):
+            for __ in range(2):
+                cls.env["aftersales.dispatch"].create(
+                    {"ticket_id": cls.requests[index].id}
+                )
+        # The customer rates four of them: three satisfied, one dissatisfied.
+        for index, value in ((0, 5), (1, 5), (2, 5), (3, 1)):
+            request = cls.requests[index]
+            request.rating_apply(value, token=request._rating_get_access_token())
+        # Loaners went out for the 3rd and 16th (major faults).
+        for index in (2, 15):
+            cls.env["aftersales.loaner"].create(
+                {
+                    "ticket_id": cls.requests[index].id,
+                    "partner_id": cls.customer.id,
+                    "lot_id": cls.requests[index].lot_id.id,
+                    "trigger": "major_fault",
+                    "due_at": START,
+                    "state": "issued",
+                }
+            )
+        # Outside the quarter, or another customer's: not counted.
+        cls._fixture_request(
+            datetime(2027, 3, 31, 23, 0), "power", "major", cls.units[4]
+        )
+        other = cls.env["res.partner"].create({"name": "Other", "is_company": True})
+        cls._fixture_request(
+            datetime(2027, 5, 5, 8, 0), "power", "major", cls.units[4], other
+        )
+        cls.analysis = cls.env["aftersales.fault.analysis"].create(
+            {"partner_id": cls.customer.id, "year": 2027, "quarter": "2"}
+        )
+
+    @classmethod
+    def _fixture_request(cls, reported, category, severity, unit, partner=None):
+        return cls.env["helpdesk.ticket"].create(
+            {
+                "name": f"{category} {reported}",
+                "description": category,
+                "partner_id": (partner or cls.customer).id,
+                "lot_id": unit.id,
+                "category_id": cls.categories[category].id,
+                "severity": severity,
+                "reported_at": reported,
+                "service_level_id": cls.level.id,
+            }
+        )
+
+    @classmethod
+    def _stamp(cls, request, reported, ack, arrival, repair):
+        def at(hours):
+            return hours is not None and reported + timedelta(hours=hours)
+
+        request.write(
+            {
+                "ack_done_at": at(ack),
+                "plan_done_at": at(ack),
+                "arrival_done_at": at(arrival),
+                "repair_done_at": repair is not None and at(arrival + repair),
+            }
+        )
+
+    def test_the_quarter_by_hand(self):
+        stats = self.analysis._statistics()
+        self.assertEqual(self.analysis.date_from, fields.Date.to_date("2027-04-01"))
+        self.assertEqual(self.analysis.date_to, fields.Date.to_date("2027-06-30"))
+        self.assertEqual(stats["requests"], 20)
+        self.assertEqual(
+            stats["by_category"],
+            [
+                (("Cooling", "General Fault"), 6),
+                (("Cooling", "Major Fault"), 1),
+                (("Network", "General Fault"), 4),
+                (("Network", "Major Fault"), 1),
+                (("Power", "General Fault"), 6),
+                (("Power", "Major Fault"), 2),
+            ],
+        )
+        self.assertEqual(stats["by_severity"], {"General Fault": 16, "Major Fault": 4})
+        # Response: 19 acknowledged, 13.5 h in all; the 90th percentile is the
+        # 18th of the 19 sorted values.
+        response_mean, response_p90 = stats["durations"]["response_hours"]
+        self.assertAlmostEqual(response_mean, 13.5 / 19)
+        self.assertAlmostEqual(response_p90, 1.5)
+        arrival_mean, arrival_p90 = stats["durations"]["arrival_hours"]
+        self.assertAlmostEqual(arrival_mean, 186 / 19)
+        self.assertAlmostEqual(arrival_p90, 26)
+        # Repair, from arrival: 17 repaired, 66 h in all.
+        repair_mean, repair_p90 = stats["durations"]["repair_hours"]
+        self.assertAlmostEqual(repair_mean, 66 / 17)
+        self.assertAlmostEqual(repair_p90, 9)
+        # In time: 17 of 19 acknowledgements (2 h and 1.5 h are late), all 19
+        # plans, 17 of 19 arrivals (26 h and 30 h), 14 of 17 repairs (5 h
+        # for a general fault, 9 h and 10 h for major ones).
+        self.assertAlmostEqual(stats["sla"]["ack_met_rate"], 100 * 17 / 19)
+        self.assertAlmostEqual(stats["sla"]["plan_met_rate"], 100.0)
+        self.assertAlmostEqual(stats["sla"]["arrival_met_rate"], 100 * 17 / 19)
+        self.assertAlmostEqual(stats["sla"]["repair_met_rate"], 100 * 14 / 17)
+        # MTTR: from report to repair, 240 h over 17 repairs.
+        self.assertAlmostEqual(stats["mttr"], 240 / 17)
+        # Repeat faults: the 2nd, 6th, 8th, 9th, 10th, 11th, 18th, 19th and
+        # 20th had the same category on the same unit before.
+        self.assertEqual(stats["repeat_faults"], 9)
+        # First-time fix: 15 of the 17 repaired needed one visit at most.
+        self.assertAlmostEqual(stats["first_time_fix"], 100 * 15 / 17)
+        self.assertAlmostEqual(stats["satisfaction"], 75.0)
+        self.assertEqual(stats["loaners"], 2)
+
+    def test_kpi_measures_agree_with_the_analysis(self):
+        stats = self.analysis._statistics()
+        domain = [
+            ("partner_id", "=", self.customer.id),
+            ("reported_at", ">=", "2027-04-01 00:00:00"),
+            ("reported_at", "<", "2027-07-01 00:00:00"),
+        ]
+        measures = [
+            "request_count:sum",
+            "response_hours:avg",
+            "arrival_hours:avg",
+            "repair_hours:avg",
+            "restore_hours:avg",
+            "ack_met_rate:avg",
+            "arrival_met_rate:avg",
+            "repair_met_rate:avg",
+            "first_time_fix_rate:avg",
+            "repeat_fault_rate:avg",
+            "satisfaction_rate:avg",
+            "loaner_count:sum",
+        ]
+        [values] = self.env["aftersales.kpi"]._read_group(domain, [], measures)
+        (
+            requests,
+            response,
+            arrival,
+            repair,
+            restore,
+            ack_met,
+            arrival_met,
+            repair_met,
+            first_time_fix,
+            repeat_rate,
+            satisfaction,
+            loaners,
+        ) = values
+        self.assertEqual(requests, stats["requests"])
+        self.assertAlmostEqual(response, stats["durations"]["response_hours"][0])
+        self.assertAlmostEqual(arrival, stats["durations"]["arrival_hours"][0])
+        self.assertAlmostEqual(repair, stats["durations"]["repair_hours"][0])
+        self.assertAlmostEqual(restore, stats["mttr"])
+        self.assertAlmostEqual(ack_met, stats["sla"]["ack_met_rate"])
+        self.assertAlmostEqual(arrival_met, stats["sla"]["arrival_met_rate"])
+        self.assertAlmostEqual(repair_met, stats["sla"]["repair_met_rate"])
+        self.assertAlmostEqual(first_time_fix, stats["first_time_fix"])
+        self.assertAlmostEqual(repeat_rate, 100 * stats["repeat_faults"] / 20)
+        self.assertAlmostEqual(satisfaction, stats["satisfaction"])
+        self.assertEqual(loaners, stats["loaners"])
+
+    def test_the_xlsx_holds_the_same_numbers(self):
+        self.analysis.recommendations = "<p>Replace the cooling fans before summer.</p>"
+        content, kind = self.env["ir.actions.report"]._render_xlsx(
+            "aftersales_service.action_report_fault_analysis_xlsx",
+            self.analysis.ids,
+            data=None,
+        )
+        self.assertEqual(kind, "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        cells = {
+            row[0]: row[1:]
+            for row in sheet.iter_rows(values_only=True)
+            if row and row[0]
+        }
+        self.assertEqual(cells["Requests"][0], 20)
+        self.assertAlmostEqual(cells["Response Time (h)"][0], 13.5 / 19)
+        self.assertAlmostEqual(cells["Response Time (h)"][1], 1.5)
+        self.assertAlmostEqual(cells["Arrival Time (h)"][1], 26)
+        self.assertAlmostEqual(cells["On Site In Time (%)"][0], 100 * 17 / 19)
+        self.assertAlmostEqual(cells["MTTR (h)"][0], 240 / 17)
+        self.assertEqual(cells["Repeat Faults"][0], 9)
+        self.assertEqual(cells["Loaners Issued"][0], 2)
+        self.assertIn(
+            "Replace the cooling fans before summer.",
+            [row[0] for row in sheet.iter_rows(values_only=True)],
+        )
+
+    def test_the_pdf_prints_and_is_sent(self):
+        report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        html = report._render_qweb_html(
+            "aftersales_service.report_fault_analysis", self.analysis.ids
+        )[0].decode()
+        self.assertIn("Quarterly Fault Analysis", html)
+        self.assertIn("14.12", html)  # MTTR
+        pdf, __ = report._render_qweb_pdf(
+            "aftersales_service.report_fault_analysis", self.analysis.ids
+        )
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.customer.email = "service@ningbo-port.example.com"
+        self.analysis.with_user(self.back_office).action_send()
+        self.assertTrue(self.analysis.sent_on)
+        message = self.analysis.message_ids.filtered(
+            lambda m: m.message_type == "comment"
+        )[:1]
+        self.assertIn("2027", message.subject)
+        self.assertTrue(message.attachment_ids)
+
+    def test_the_quarterly_run_prepares_each_customer_once(self):
+        Analysis = self.env["aftersales.fault.analysis"]
+        self.customer.email = "service@ningbo-port.example.com"
+        with self.env.cr.savepoint():
+            self.analysis.unlink()
+        from freezegun import freeze_time
+
+        with freeze_time("2027-07-02"):
+            Analysis._cron_quarterly_analyses()
+            Analysis._cron_quarterly_analyses()
+        created = Analysis.search([("year", "=", 2027), ("quarter", "=", "2")])
+        self.assertEqual(len(created), 2)  # the customer and the other one
+        self.assertTrue(all(created.mapped("sent_on")))
+
+    def test_bad_input_and_access(self):
+        with self.assertRaisesText(ValidationError, "four digits"):
+            self.env["aftersales.fault.analysis"].create(
+                {"partner_id": self.customer.id, "year": 27, "quarter": "1"}
+            )
+        engineer = new_test_user(
+            self.env,
+            login="as_an_eng",
+            groups="aftersales_service.group_aftersales_engineer",
+        )
+        with self.assertRaises(AccessError):
+            self.analysis.with_user(engineer).read(["year"])
+        with self.assertRaises(AccessError):
+            self.env["aftersales.kpi"].with_user(engineer).search([])
