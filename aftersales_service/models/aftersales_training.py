@@ -41,6 +41,16 @@ class AftersalesTrainingSession(models.Model):
         check_company=True,
         domain="[('partner_id', '=', partner_id)]",
     )
+    lot_ids = fields.Many2many(
+        "stock.lot",
+        "aftersales_training_stock_lot_rel",
+        "session_id",
+        "lot_id",
+        string="Units",
+        compute="_compute_lot_ids",
+        store=True,
+        help="The units of the contract: the training appears in their archive.",
+    )
     topic_ids = fields.Many2many("aftersales.training.topic", string="Topics")
     trainer_id = fields.Many2one(
         "res.users",
@@ -100,6 +110,11 @@ class AftersalesTrainingSession(models.Model):
                 session.duration = delta.total_seconds() / 3600
             else:
                 session.duration = 0.0
+
+    @api.depends("contract_id.lot_ids")
+    def _compute_lot_ids(self):
+        for session in self:
+            session.lot_ids = session.contract_id.lot_ids
 
     @api.depends("attendee_ids.attended")
     def _compute_attended_count(self):

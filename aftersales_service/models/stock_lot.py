@@ -66,6 +66,9 @@ class StockLot(models.Model):
     aftersales_inspection_count = fields.Integer(
         string="Inspections", compute="_compute_aftersales_archive_counts"
     )
+    aftersales_training_count = fields.Integer(
+        string="Trainings", compute="_compute_aftersales_archive_counts"
+    )
     # L1: loaner stock (备用设备).
     aftersales_is_loaner = fields.Boolean(
         string="Loaner",
@@ -310,6 +313,10 @@ class StockLot(models.Model):
             ),
             "aftersales_inspection_count": (
                 "aftersales.inspection",
+                [("lot_ids", "in", self.ids)],
+            ),
+            "aftersales_training_count": (
+                "aftersales.training.session",
                 [("lot_ids", "in", self.ids)],
             ),
         }

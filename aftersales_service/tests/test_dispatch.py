@@ -387,8 +387,9 @@ class TestUnitArchive(DispatchCase):
         other_unit = self._delivered_warranties(self.product, ["DSP-002"]).lot_id
         units = self.unit | other_unit
         units.invalidate_recordset()
-        # One grouped query per kind of record (ten kinds), for all units at once.
-        with self.assertQueryCount(10):
+        # One grouped query per kind of record (eleven kinds), for all units at
+        # once.
+        with self.assertQueryCount(11):
             counts = [
                 (
                     u.aftersales_request_count,

@@ -322,6 +322,7 @@ class TestTraining(FollowupCase):
         session.action_done()
         self.assertEqual(session.state, "done")
         self.assertEqual(self.customer.aftersales_training_count, 1)
+        self.assertEqual(self.unit.aftersales_training_count, 1)
         pdf, __ = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
