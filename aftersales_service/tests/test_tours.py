@@ -1,4 +1,5 @@
-from odoo.tests import HttpCase, tagged
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -37,3 +38,92 @@ class TestTours(HttpCase):
             self.env.ref("aftersales_service.mail_activity_type_follow_up"),
             request.activity_ids.activity_type_id,
         )
+
+    def test_warehouse_reserves_spares_and_issues_a_loaner(self):
+        warehouse_user = new_test_user(
+            self.env,
+            login="as_tour_wh",
+            groups="aftersales_service.group_aftersales_warehouse",
+        )
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        unit = self.env.ref("aftersales_service.demo_lot_workstation_1")
+        loaner_lot = self.env["stock.lot"].create(
+            {
+                "name": "TOUR-LOAN-01",
+                "product_id": self.env.ref(
+                    "aftersales_service.demo_product_workstation_6"
+                ).id,
+                "aftersales_is_loaner": True,
+            }
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            loaner_lot.product_id,
+            warehouse.aftersales_loaner_location_id,
+            1,
+            lot_id=loaner_lot,
+        )
+        request = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Workstation needs a new board",
+                "description": "Display board burnt.",
+                "partner_id": self.env.ref(
+                    "aftersales_service.demo_partner_county_contact"
+                ).id,
+                "lot_id": unit.id,
+                "aftersales_estimated_repair_hours": 16,
+            }
+        )
+        loaner = request.aftersales_loaner_ids
+        dispatch = self.env["aftersales.dispatch"].create({"ticket_id": request.id})
+        spares = self.env["aftersales.spare.request"].create(
+            {
+                "dispatch_id": dispatch.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.env.ref(
+                                "aftersales_service.demo_product_io_board"
+                            ).id
+                        }
+                    )
+                ],
+            }
+        )
+        spares.action_request()
+        self.start_tour(
+            f"/odoo/action-aftersales_service.action_aftersales_spare_request/{spares.id}",
+            "aftersales_warehouse_spares_loaner",
+            login=warehouse_user.login,
+            timeout=120,
+        )
+        self.assertEqual(spares.state, "reserved")
+        self.assertEqual(loaner.state, "issued")
+        self.assertEqual(loaner.loaner_lot_id, loaner_lot)
+
+    def test_trainer_logs_a_session(self):
+        trainer = new_test_user(
+            self.env,
+            login="as_tour_trainer",
+            groups="aftersales_service.group_aftersales_trainer",
+        )
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Metro", "is_company": True}
+        )
+        self.env["res.partner"].create(
+            {"name": "Tour Trainee", "parent_id": customer.id}
+        )
+        self.start_tour(
+            "/odoo/action-aftersales_service.action_aftersales_training_session?view_type=list",
+            "aftersales_trainer_session",
+            login=trainer.login,
+            timeout=120,
+        )
+        session = self.env["aftersales.training.session"].search(
+            [("partner_id", "=", customer.id)]
+        )
+        self.assertEqual(session.state, "done")
+        self.assertEqual(session.trainer_id, trainer)
+        self.assertEqual(session.duration, 2.5)
+        self.assertEqual(session.attendee_ids.partner_id.name, "Tour Trainee")
