@@ -303,6 +303,12 @@ class AftersalesContract(models.Model):
             "date_start": start,
             "date_end": start + term - timedelta(days=1),
             "previous_contract_id": self.id,
+            # The follow-up goes on under the same terms, once the customer
+            # approves the new plan.
+            "followup_plan_ids": [
+                Command.create(plan._prepare_renewal_plan_vals())
+                for plan in self.sudo().followup_plan_ids
+            ],
         }
 
     def _prepare_renewal_order_vals(self, renewal):

@@ -240,6 +240,7 @@ class AftersalesDispatch(models.Model):
             {
                 "default_dispatch_id": self.id,
                 "default_partner_id": self.partner_id.id,
+                "default_contract_id": self.ticket_id.aftersales_contract_id.id,
                 "default_trainer_id": (self.engineer_ids[:1] or self.env.user).id,
                 "default_company_id": self.company_id.id,
             }

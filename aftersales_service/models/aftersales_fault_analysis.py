@@ -2,6 +2,7 @@ import math
 from collections import Counter
 from datetime import date, datetime, time
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -29,6 +30,20 @@ def mean(values):
     return sum(values) / len(values) if values else None
 
 
+def quarter_bounds(year, quarter, tz):
+    """The first and last day of a quarter, and its start and end as naive
+    UTC datetimes of midnight in the time zone ``tz``."""
+    first = date(year, 3 * int(quarter) - 2, 1)
+    after = first + relativedelta(months=3)
+    zone = pytz.timezone(tz or "UTC")
+
+    def utc(day):
+        local = zone.localize(datetime.combine(day, time.min))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    return first, after - relativedelta(days=1), utc(first), utc(after)
+
+
 class AftersalesFaultAnalysis(models.Model):
     """The quarterly fault statistics analysis for a customer
     (本季度的系统故障统计分析说明, I5), computed from the service KPIs, with
@@ -36,7 +51,7 @@ class AftersalesFaultAnalysis(models.Model):
 
     _name = "aftersales.fault.analysis"
     _description = "Quarterly Fault Analysis"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "year desc, quarter desc, partner_id"
     _check_company_auto = True
 
@@ -71,7 +86,7 @@ class AftersalesFaultAnalysis(models.Model):
         ),
     ]
 
-    @api.depends("year", "quarter")
+    @api.depends("partner_id", "year", "quarter")
     def _compute_display_name(self):
         for analysis in self:
             analysis.display_name = _(
@@ -85,9 +100,9 @@ class AftersalesFaultAnalysis(models.Model):
     def _compute_dates(self):
         for analysis in self:
             if analysis.year and analysis.quarter:
-                start = date(analysis.year, 3 * int(analysis.quarter) - 2, 1)
-                analysis.date_from = start
-                analysis.date_to = start + relativedelta(months=3, days=-1)
+                analysis.date_from, analysis.date_to, *__ = quarter_bounds(
+                    analysis.year, analysis.quarter, "UTC"
+                )
             else:
                 analysis.date_from = analysis.date_to = False
 
@@ -109,13 +124,11 @@ class AftersalesFaultAnalysis(models.Model):
         not apply (the ORM would read those as 0)."""
         self.ensure_one()
         self.env.flush_all()
-        start = datetime.combine(self.date_from, time.min)
-        end = datetime.combine(self.date_to + relativedelta(days=1), time.min)
+        __, __, start, end = quarter_bounds(self.year, self.quarter, self._tz())
         self.env.cr.execute(
             SQL(
-                """SELECT k.*, c.name AS category
+                """SELECT k.*
                      FROM aftersales_kpi k
-                     LEFT JOIN helpdesk_ticket_category c ON c.id = k.category_id
                     WHERE k.partner_id = %s AND k.company_id = %s
                       AND k.reported_at >= %s AND k.reported_at < %s""",
                 self.partner_id.commercial_partner_id.id,
@@ -125,6 +138,11 @@ class AftersalesFaultAnalysis(models.Model):
             )
         )
         return self.env.cr.dictfetchall()
+
+    def _tz(self):
+        """The quarter runs from midnight to midnight where the customer is."""
+        self.ensure_one()
+        return self.partner_id.tz or self.company_id.partner_id.tz or "UTC"
 
     def _statistics(self):
         """The quarter's figures, as plain values for the PDF, the xlsx and
@@ -191,21 +209,37 @@ class AftersalesFaultAnalysis(models.Model):
 
     @api.model
     def _cron_quarterly_analyses(self, batch_size=50):
-        """After a quarter ends, prepare and send the analysis of every
-        customer who reported a fault in it, once (one per customer and
-        quarter; a run cut short is run again)."""
+        """After a quarter ends, prepare the analysis of every customer who
+        reported a fault in it, with an activity to write the
+        recommendations; send each one once its recommendations are written.
+        Runs daily; each analysis is prepared once and sent once."""
         today = fields.Date.context_today(self)
         last = today - relativedelta(months=3)
         year, quarter = last.year, str((last.month - 1) // 3 + 1)
-        start = date(year, 3 * int(quarter) - 2, 1)
-        end = start + relativedelta(months=3)
+        self._prepare_quarter(year, quarter, batch_size)
+        ready = self.search(
+            [
+                ("year", "=", year),
+                ("quarter", "=", quarter),
+                ("sent_on", "=", False),
+                ("recommendations", "!=", False),
+            ]
+        )
+        for offset in range(0, len(ready), batch_size):
+            ready[offset : offset + batch_size].action_send()
+            commit_batch(self.env)
+
+    def _prepare_quarter(self, year, quarter, batch_size):
+        # A day's margin either side of the UTC quarter: each customer's own
+        # time zone decides in _statistics which requests count.
+        __, __, start, end = quarter_bounds(year, quarter, "UTC")
         groups = (
             self.env["helpdesk.ticket"]
             .sudo()
             ._read_group(
                 [
-                    ("reported_at", ">=", datetime.combine(start, time.min)),
-                    ("reported_at", "<", datetime.combine(end, time.min)),
+                    ("reported_at", ">=", start - relativedelta(days=1)),
+                    ("reported_at", "<", end + relativedelta(days=1)),
                     ("partner_id", "!=", False),
                 ],
                 ["company_id", "partner_id"],
@@ -221,6 +255,7 @@ class AftersalesFaultAnalysis(models.Model):
             )
         }
         todo = sorted(wanted - existing, key=lambda key: (key[0].id, key[1].id))
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
         for offset in range(0, len(todo), batch_size):
             analyses = self.create(
                 [
@@ -233,5 +268,13 @@ class AftersalesFaultAnalysis(models.Model):
                     for company, partner in todo[offset : offset + batch_size]
                 ]
             )
-            analyses.action_send()
+            for analysis in analyses:
+                analysis.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    summary=_("Write the recommendations, then it is sent"),
+                    user_id=(
+                        analysis.company_id.aftersales_supervisor_id
+                        or self.env.ref("base.user_admin")
+                    ).id,
+                )
             commit_batch(self.env)

@@ -1,9 +1,14 @@
+import logging
+
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .aftersales_locking import commit_batch
+
+_logger = logging.getLogger(__name__)
 
 # The months of the quarterly inspections, held mid-month
 # (每年三月、六月、九月和十二月的中旬).
@@ -172,8 +177,10 @@ class AftersalesFollowupPlan(models.Model):
         if not (start and end):
             return []
         found = []
-        if self.onsite_weeks:
-            found.append(("onsite", "onsite", start))
+        for week in range(1, self.onsite_weeks + 1):
+            day = start + relativedelta(weeks=week - 1)
+            if day <= end:
+                found.append((f"onsite-{week}", "onsite", day))
         for month in range(1, self.early_visit_months + 1):
             day = start + relativedelta(months=month)
             if day <= end:
@@ -210,6 +217,14 @@ class AftersalesFollowupPlan(models.Model):
                 (day for period, __, day in plan._occurrences() if period not in done),
                 False,
             )
+
+    def _prepare_renewal_plan_vals(self):
+        self.ensure_one()
+        return {
+            **self._terms_values(),
+            "preset_id": self.preset_id.id,
+            "engineer_id": self.engineer_id.id,
+        }
 
     # Customer approval (I3) -----------------------------------------------------
 
@@ -291,17 +306,34 @@ class AftersalesFollowupPlan(models.Model):
                 [("plan_id", "in", self.ids)]
             )
         }
-        vals_list = []
+        visits = self.env["aftersales.inspection"]
         for plan in self:
             lead = plan.company_id.aftersales_visit_lead_days
-            for period, kind, day in plan._occurrences():
-                if (plan, period) in existing or fields.Date.subtract(
-                    day, days=lead
-                ) > today:
-                    continue
-                vals_list.append(plan._prepare_visit_vals(period, kind, day))
-        visits = self.env["aftersales.inspection"].create(vals_list)
-        visits._schedule_engineer_activity()
+            vals_list = [
+                plan._prepare_visit_vals(period, kind, day)
+                for period, kind, day in plan._occurrences()
+                if (plan, period) not in existing
+                # What fell due before the customer approved the plan is not
+                # owed any more.
+                and (not plan.approved_on or day >= plan.approved_on)
+                and fields.Date.subtract(day, days=lead) <= today
+            ]
+            if not vals_list:
+                continue
+            # One plan that fails (another run got there first) doesn't stop
+            # the others.
+            try:
+                with self.env.cr.savepoint():
+                    created = self.env["aftersales.inspection"].create(vals_list)
+                    created._schedule_engineer_activity()
+            except (psycopg2.IntegrityError, UserError, ValidationError) as error:
+                _logger.info(
+                    "Follow-up plan %s: visits not scheduled this run (%s)",
+                    plan.id,
+                    error,
+                )
+                continue
+            visits |= created
         return visits
 
     def _prepare_visit_vals(self, period, kind, day):

@@ -111,9 +111,12 @@ class AftersalesInspection(models.Model):
         model_id = self.env["ir.model"]._get_id(self._name)
         call = self.env.ref("aftersales_service.mail_activity_type_followup_call")
         visit = self.env.ref("aftersales_service.mail_activity_type_service_visit")
-        labels = dict(self._fields["kind"]._description_selection(self.env))
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            [
+        vals_list = []
+        for inspection in self:
+            # In the engineer's language.
+            env = self.with_context(lang=inspection.engineer_id.lang).env
+            labels = dict(self._fields["kind"]._description_selection(env))
+            vals_list.append(
                 {
                     "res_model_id": model_id,
                     "res_id": inspection.id,
@@ -121,7 +124,7 @@ class AftersalesInspection(models.Model):
                         call if inspection.kind == "call" else visit
                     ).id,
                     "user_id": inspection.engineer_id.id,
-                    "summary": self.env._(
+                    "summary": env._(
                         "%(kind)s: %(customer)s",
                         kind=labels[inspection.kind],
                         customer=inspection.partner_id.display_name,
@@ -130,8 +133,9 @@ class AftersalesInspection(models.Model):
                     # Closed with the visit (activity_feedback).
                     "automated": True,
                 }
-                for inspection in self
-            ]
+            )
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            vals_list
         )
 
     def action_done(self):
@@ -208,6 +212,7 @@ class AftersalesInspection(models.Model):
                 "default_contract_id": self.contract_id.id,
                 "default_partner_id": self.partner_id.id,
                 "default_trainer_id": self.engineer_id.id,
+                "default_company_id": self.company_id.id,
             }
         )
 

@@ -133,7 +133,7 @@ class AftersalesTrainingSession(models.Model):
                     )
                 )
 
-    @api.constrains("partner_id", "contract_id", "attendee_ids")
+    @api.constrains("partner_id", "contract_id")
     def _check_customer(self):
         for session in self:
             customer = session.partner_id.commercial_partner_id
@@ -146,19 +146,7 @@ class AftersalesTrainingSession(models.Model):
                         contract=session.contract_id.name,
                     )
                 )
-            strangers = session.attendee_ids.partner_id.filtered(
-                lambda p, c=customer: p.commercial_partner_id != c
-            )
-            if strangers:
-                raise ValidationError(
-                    _(
-                        "Training %(name)s: %(trainee)s is not a contact of "
-                        "%(customer)s. Trainees are the customer's own people.",
-                        name=session.name,
-                        trainee=strangers[0].display_name,
-                        customer=customer.display_name,
-                    )
-                )
+            session.attendee_ids._check_trainee()
 
     @api.onchange("inspection_id", "dispatch_id")
     def _onchange_visit(self):
@@ -231,6 +219,21 @@ class AftersalesTrainingAttendee(models.Model):
     )
     function = fields.Char(related="partner_id.function")
     attended = fields.Boolean(default=True)
+
+    @api.constrains("partner_id", "session_id")
+    def _check_trainee(self):
+        for attendee in self:
+            customer = attendee.session_id.partner_id.commercial_partner_id
+            if attendee.partner_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s: %(trainee)s is not a contact of "
+                        "%(customer)s. Trainees are the customer's own people.",
+                        name=attendee.session_id.name,
+                        trainee=attendee.partner_id.display_name,
+                        customer=customer.display_name,
+                    )
+                )
 
     _sql_constraints = [
         (

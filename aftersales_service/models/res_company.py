@@ -61,6 +61,12 @@ class ResCompany(models.Model):
         help="Days ahead that a follow-up plan's visits and calls are created for "
         "the engineer.",
     )
+    aftersales_repeat_fault_days = fields.Integer(
+        string="Repeat Fault Window (Days)",
+        default=90,
+        help="A request is a repeat fault in the KPIs when its unit had a request "
+        "of the same fault category within these days before.",
+    )
     aftersales_spare_floor_percent = fields.Float(
         string="Spare Stock Floor (%)",
         default=3.0,
@@ -71,6 +77,7 @@ class ResCompany(models.Model):
     @api.constrains(
         "aftersales_loaner_hours",
         "aftersales_visit_lead_days",
+        "aftersales_repeat_fault_days",
         "aftersales_spare_floor_percent",
         "aftersales_renewal_notice_days",
         "aftersales_part_warranty_months",
@@ -87,6 +94,13 @@ class ResCompany(models.Model):
                     _(
                         "The part warranty must be a positive number of months "
                         "(for example 12)."
+                    )
+                )
+            if company.aftersales_repeat_fault_days <= 0:
+                raise ValidationError(
+                    _(
+                        "The repeat fault window is a positive number of days "
+                        "(for example 90)."
                     )
                 )
             if company.aftersales_visit_lead_days < 0:

@@ -25,6 +25,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_supervisor_id = fields.Many2one(
         related="company_id.aftersales_supervisor_id", readonly=False
     )
+    aftersales_repeat_fault_days = fields.Integer(
+        related="company_id.aftersales_repeat_fault_days", readonly=False
+    )
     aftersales_visit_lead_days = fields.Integer(
         related="company_id.aftersales_visit_lead_days", readonly=False
     )

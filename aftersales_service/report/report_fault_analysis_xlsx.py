@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import models
 
 
 class ReportFaultAnalysisXlsx(models.AbstractModel):
@@ -13,6 +13,9 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
         bold = workbook.add_format({"bold": True})
         hours = workbook.add_format({"num_format": "0.00"})
         for analysis in analyses:
+            # The customer's language, as in the PDF.
+            analysis = analysis.with_context(lang=analysis.partner_id.lang)
+            _ = analysis.env._
             stats = analysis._statistics()
             labels = analysis._measure_labels()
             sheet = workbook.add_worksheet(

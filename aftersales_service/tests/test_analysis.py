@@ -1,12 +1,14 @@
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 
+from ..models.aftersales_fault_analysis import quarter_bounds
 from .common import AftersalesCase
 
 # Twenty requests of one customer in 2027 Q2, one a day from 1 April 08:00:
@@ -49,6 +51,7 @@ class TestQuarterlyAnalysis(AftersalesCase):
             cls.env, login="as_an_bo", groups="aftersales_service.group_aftersales_user"
         )
         cls.level = cls.env.ref("aftersales_service.service_level_standard")
+        cls.customer.tz = "Asia/Shanghai"
         cls.units = cls._delivered_warranties(
             cls.product, [f"AN-{n}" for n in range(5)]
         ).lot_id
@@ -86,9 +89,10 @@ class TestQuarterlyAnalysis(AftersalesCase):
                     "state": "issued",
                 }
             )
-        # Outside the quarter, or another customer's: not counted.
+        # Outside the quarter (23:00 on 31 March in Shanghai), or another
+        # customer's: not counted.
         cls._fixture_request(
-            datetime(2027, 3, 31, 23, 0), "power", "major", cls.units[4]
+            datetime(2027, 3, 31, 15, 0), "power", "major", cls.units[4]
         )
         other = cls.env["res.partner"].create({"name": "Other", "is_company": True})
         cls._fixture_request(
@@ -269,19 +273,41 @@ class TestQuarterlyAnalysis(AftersalesCase):
         self.assertIn("2027", message.subject)
         self.assertTrue(message.attachment_ids)
 
-    def test_the_quarterly_run_prepares_each_customer_once(self):
+    def test_the_quarter_runs_from_local_midnight(self):
+        self.assertEqual(
+            quarter_bounds(2027, "2", "Asia/Shanghai"),
+            (
+                date(2027, 4, 1),
+                date(2027, 6, 30),
+                datetime(2027, 3, 31, 16, 0),
+                datetime(2027, 6, 30, 16, 0),
+            ),
+        )
+
+    def test_the_quarterly_run_prepares_then_sends_each_once(self):
         Analysis = self.env["aftersales.fault.analysis"]
         self.customer.email = "service@ningbo-port.example.com"
-        with self.env.cr.savepoint():
-            self.analysis.unlink()
-        from freezegun import freeze_time
-
+        self.analysis.unlink()
         with freeze_time("2027-07-02"):
             Analysis._cron_quarterly_analyses()
             Analysis._cron_quarterly_analyses()
         created = Analysis.search([("year", "=", 2027), ("quarter", "=", "2")])
         self.assertEqual(len(created), 2)  # the customer and the other one
-        self.assertTrue(all(created.mapped("sent_on")))
+        # Not sent before the team writes its recommendations.
+        self.assertFalse(any(created.mapped("sent_on")))
+        mine = created.filtered(lambda a: a.partner_id == self.customer)
+        self.assertEqual(
+            mine.activity_ids.summary, "Write the recommendations, then it is sent"
+        )
+        mine.recommendations = "<p>Replace the cooling fans before summer.</p>"
+        with freeze_time("2027-07-03"):
+            Analysis._cron_quarterly_analyses()
+            Analysis._cron_quarterly_analyses()
+        self.assertTrue(mine.sent_on)
+        self.assertEqual(
+            len(mine.message_ids.filtered(lambda m: m.message_type == "comment")), 1
+        )
+        self.assertFalse((created - mine).sent_on)
 
     def test_bad_input_and_access(self):
         with self.assertRaisesText(ValidationError, "four digits"):

@@ -67,7 +67,8 @@ class FollowupCase(DispatchCase):
 
 # The promised visits of a contract from 2027-01-10 to 2027-12-31.
 EXPECTED_2027 = {
-    ("onsite", date(2027, 1, 10)),
+    ("onsite-1", date(2027, 1, 10)),
+    ("onsite-2", date(2027, 1, 17)),
     ("visit-1", date(2027, 2, 10)),
     ("visit-2", date(2027, 3, 10)),
     ("visit-3", date(2027, 4, 10)),
@@ -135,12 +136,13 @@ class TestFollowupPlan(FollowupCase):
         for plan in first | second:
             periods = plan.inspection_ids.mapped("period")
             self.assertEqual(len(periods), len(set(periods)))
-            # Due by 2027-07-08: on site, 3 visits, 5 calls, 2 inspections.
-            self.assertEqual(len(periods), 11)
+            # Due by 2027-07-08: 2 weeks on site, 3 visits, 5 calls and 2
+            # inspections.
+            self.assertEqual(len(periods), 12)
         # The database refuses a second copy of a period.
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
             self.env["aftersales.inspection"].create(
-                first._prepare_visit_vals("onsite", "onsite", date(2027, 1, 10))
+                first._prepare_visit_vals("onsite-1", "onsite", date(2027, 1, 10))
             )
 
     def test_only_plans_the_customer_approved(self):
@@ -158,8 +160,12 @@ class TestFollowupPlan(FollowupCase):
             plan.with_user(self.back_office).write({"approved_by": "Zhang Wei"})
             plan.with_user(self.back_office).action_approve()
             self.assertEqual(plan.approved_on, date(2027, 2, 1))
+        with freeze_time("2027-02-05"):
             Plan._cron_schedule_visits()
-        self.assertEqual(plan.inspection_ids.mapped("period"), ["onsite"])
+        # The weeks on site in January, before the approval, are not owed.
+        self.assertEqual(
+            set(plan.inspection_ids.mapped("period")), {"visit-1", "call-2027-02"}
+        )
 
     def test_bad_terms(self):
         count = self.env["aftersales.followup.plan"].search_count([])
