@@ -50,6 +50,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/aftersales_duty_views.xml",
         "views/helpdesk_ticket_templates.xml",
+        "views/aftersales_portal_templates.xml",
         "views/aftersales_dispatch_views.xml",
         "views/aftersales_loaner_views.xml",
         "views/stock_warehouse_views.xml",

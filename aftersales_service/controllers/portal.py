@@ -1,11 +1,128 @@
 from odoo import _, http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
+from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
 from odoo.addons.portal.controllers.portal import CustomerPortal
+
+# The customer's after-sales documents in the portal: {path: (model, order,
+# domain that the list shows)}. What a contact may read is decided by the
+# record rules (their own company's records only).
+PORTAL_DOCUMENTS = {
+    "units": ("aftersales.warranty", "end_date desc, id desc", []),
+    "contracts": ("aftersales.contract", "date_end desc, id desc", []),
+    "dispatches": ("aftersales.dispatch", "signed_at desc, id desc", []),
+    "loaners": ("aftersales.loaner", "issued_at desc, id desc", []),
+    "inspections": ("aftersales.inspection", "done_date desc, id desc", []),
+    "trainings": ("aftersales.training.session", "date_start desc, id desc", []),
+    "analyses": ("aftersales.fault.analysis", "year desc, quarter desc", []),
+    "followup-plans": ("aftersales.followup.plan", "id desc", []),
+}
+# The printed form of each kind that has one.
+PORTAL_REPORTS = {
+    "dispatches": "aftersales_service.report_dispatch",
+    "inspections": "aftersales_service.report_inspection",
+    "trainings": "aftersales_service.report_attendance",
+    "analyses": "aftersales_service.report_fault_analysis",
+}
 
 
 class AftersalesPortal(CustomerPortal):
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        for path, (model, __, domain) in PORTAL_DOCUMENTS.items():
+            key = f"aftersales_{path.replace('-', '_')}_count"
+            if key in counters:
+                Model = request.env[model]
+                values[key] = (
+                    Model.search_count(domain) if Model.has_access("read") else 0
+                )
+        return values
+
+    def _aftersales_document(self, path, record_id):
+        """The record behind a portal URL, read as the system once the
+        contact's own rights allowed it; None when they may not see it."""
+        if path not in PORTAL_DOCUMENTS:
+            return None
+        model = PORTAL_DOCUMENTS[path][0]
+        try:
+            return self._document_check_access(model, record_id)
+        except (AccessError, MissingError):
+            return None
+
+    @http.route(
+        [f"/my/{path}" for path in PORTAL_DOCUMENTS],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_aftersales_list(self, **kw):
+        path = request.httprequest.path.rstrip("/").rsplit("/", 1)[-1]
+        model, order, domain = PORTAL_DOCUMENTS[path]
+        records = request.env[model].search(domain, order=order)
+        return request.render(
+            f"aftersales_service.portal_my_{path.replace('-', '_')}",
+            {
+                "records": records.sudo(),
+                "page_name": f"aftersales_{path}",
+                "report_path": path if path in PORTAL_REPORTS else None,
+            },
+        )
+
+    @http.route(
+        ["/my/units/<int:record_id>", "/my/contracts/<int:record_id>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_aftersales_detail(self, record_id, **kw):
+        path = request.httprequest.path.strip("/").split("/")[1]
+        record = self._aftersales_document(path, record_id)
+        if record is None:
+            return request.not_found()
+        return request.render(
+            f"aftersales_service.portal_{path}_page",
+            {"record": record, "page_name": f"aftersales_{path}"},
+        )
+
+    @http.route(
+        ["/my/<string:path>/<int:record_id>/pdf"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_aftersales_pdf(self, path, record_id, **kw):
+        if path not in PORTAL_REPORTS:
+            return request.not_found()
+        record = self._aftersales_document(path, record_id)
+        if record is None:
+            return request.not_found()
+        return self._show_report(
+            model=record, report_type="pdf", report_ref=PORTAL_REPORTS[path]
+        )
+
+    @http.route(
+        ["/my/followup-plans/<int:record_id>/approve"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_approve_plan(self, record_id, approved_by=None, **kw):
+        """The customer approves the follow-up plan submitted to them
+        (报招标人审核同意)."""
+        plan = self._aftersales_document("followup-plans", record_id)
+        if plan is None:
+            return request.not_found()
+        if plan.state == "submitted":
+            plan.approved_by = (approved_by or "").strip() or request.env.user.name
+            plan.action_approve()
+            plan.message_post(
+                body=_("Approved in the portal by %(name)s.", name=plan.approved_by),
+                author_id=request.env.user.partner_id.id,
+            )
+        return request.redirect("/my/followup-plans")
+
     @http.route(
         ["/my/ticket/<int:ticket_id>/reopen"],
         type="http",
@@ -32,3 +149,31 @@ class AftersalesPortal(CustomerPortal):
                     subtype_xmlid="mail.mt_comment",
                 )
         return request.redirect(ticket_sudo.get_portal_url())
+
+
+class AftersalesTicketController(HelpdeskTicketController):
+    """The online fault report: the customer picks one of their units, so
+    that the request gets the unit's contract, service level and clocks."""
+
+    def _get_create_new_ticket_values(self, **kw):
+        values = super()._get_create_new_ticket_values(**kw)
+        values["aftersales_units"] = (
+            request.env["aftersales.warranty"].search([], order="lot_id").sudo()
+        )
+        return values
+
+    def _prepare_submit_ticket_vals(self, **kw):
+        vals = super()._prepare_submit_ticket_vals(**kw)
+        unit = int(kw.get("aftersales_unit") or 0)
+        if unit:
+            # Only a unit of the contact's own company (record rules).
+            warranty = request.env["aftersales.warranty"].search(
+                [("lot_id", "=", unit)], limit=1
+            )
+            if not warranty:
+                raise UserError(_("Pick one of your own units."))
+            vals["lot_id"] = warranty.sudo().lot_id.id
+        if kw.get("severity") in ("general", "major"):
+            vals["severity"] = kw["severity"]
+        vals["fault_description"] = kw.get("description")
+        return vals

@@ -1,0 +1,203 @@
+import re
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import AftersalesCase
+from .test_dispatch import SIGNATURE
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDocuments(HttpCase, AftersalesCase):
+    """K3 over HTTP: a customer contact sees their company's units,
+    contracts, dispatch orders, loaners, reports and trainings, and another
+    customer's are refused, never shown."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Chen Jie", "parent_id": cls.customer.id, "email": "cj@ex.com"}
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login="as_portal_docs",
+            password="as_portal_docs",
+            groups="base.group_portal",
+            partner_id=cls.contact.id,
+        )
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Zhoushan Shipyard", "is_company": True}
+        )
+        cls.mine = cls._delivered_warranties(cls.product, ["PD-MINE"])
+        cls.theirs = cls._delivered_warranties(
+            cls.product, ["PD-THEIRS"], partner=cls.other
+        )
+        cls.level = cls.env.ref("aftersales_service.service_level_premium")
+        cls.contracts = cls.env["aftersales.contract"]
+        for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
+            contract = cls.env["aftersales.contract"].create(
+                {
+                    "partner_id": partner.id,
+                    "service_level_id": cls.level.id,
+                    "date_start": cls._days_ago(10),
+                    "date_end": cls._days_ago(-300),
+                    "lot_ids": [Command.set(warranty.lot_id.ids)],
+                }
+            )
+            contract.action_start()
+            cls.contracts |= contract
+        cls.dispatches = cls.env["aftersales.dispatch"]
+        for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
+            request = cls.env["helpdesk.ticket"].create(
+                {
+                    "name": "Down",
+                    "description": "Down",
+                    "partner_id": partner.id,
+                    "lot_id": warranty.lot_id.id,
+                }
+            )
+            dispatch = cls.env["aftersales.dispatch"].create(
+                {
+                    "ticket_id": request.id,
+                    "engineer_ids": [Command.set(cls.env.ref("base.user_admin").ids)],
+                    "expected_arrival": "2030-01-01 10:00:00",
+                }
+            )
+            dispatch.action_dispatch()
+            dispatch.action_arrive()
+            dispatch.write(
+                {
+                    "action_ids": [Command.create({"content": "Fixed"})],
+                    "signer_name": "Li",
+                    "signature": SIGNATURE,
+                }
+            )
+            dispatch.action_finish()
+            dispatch.action_sign()
+            cls.dispatches |= dispatch
+
+    def _get(self, url):
+        return self.url_open(url, allow_redirects=False)
+
+    def test_lists_show_own_company_only(self):
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        home = self.url_open("/my/home").text
+        self.assertIn("Your Units", home)
+        units = self.url_open("/my/units").text
+        self.assertIn("PD-MINE", units)
+        self.assertNotIn("PD-THEIRS", units)
+        contracts = self.url_open("/my/contracts").text
+        self.assertIn(self.contracts[0].name, contracts)
+        self.assertNotIn(self.contracts[1].name, contracts)
+        dispatches = self.url_open("/my/dispatches").text
+        self.assertIn(self.dispatches[0].name, dispatches)
+        self.assertNotIn(self.dispatches[1].name, dispatches)
+
+    def test_own_documents_open(self):
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        unit = self._get(f"/my/units/{self.mine.id}")
+        self.assertEqual(unit.status_code, 200)
+        self.assertIn("PD-MINE", unit.text)
+        contract = self._get(f"/my/contracts/{self.contracts[0].id}")
+        self.assertEqual(contract.status_code, 200)
+        self.assertIn("Premium", contract.text)
+        pdf = self._get(f"/my/dispatches/{self.dispatches[0].id}/pdf")
+        self.assertEqual(pdf.status_code, 200)
+        self.assertEqual(pdf.headers["Content-Type"], "application/pdf")
+
+    def test_guessed_ids_of_another_customer_are_refused(self):
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        for url in (
+            f"/my/units/{self.theirs.id}",
+            f"/my/contracts/{self.contracts[1].id}",
+            f"/my/dispatches/{self.dispatches[1].id}/pdf",
+            f"/my/inspections/{self.dispatches[1].id}/pdf",
+            "/my/units/999999",
+        ):
+            response = self._get(url)
+            self.assertIn(response.status_code, (403, 404), url)
+            self.assertNotIn("PD-THEIRS", response.text, url)
+            self.assertNotIn(b"%PDF", response.content[:10], url)
+
+    def test_public_visitors_are_sent_to_log_in(self):
+        response = self._get(f"/my/dispatches/{self.dispatches[0].id}/pdf")
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def _csrf(self, url):
+        page = self.url_open(url).text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def test_online_fault_report_gets_the_contract_level(self):
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        form = self.url_open(f"/new/ticket?aftersales_unit={self.mine.lot_id.id}")
+        self.assertIn("PD-MINE", form.text)
+        self.assertNotIn("PD-THEIRS", form.text)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        response = self.url_open(
+            "/submitted/ticket",
+            data={
+                "csrf_token": token,
+                "subject": "Cabinet alarm E21",
+                "description": "Alarm E21 on the display since this morning.",
+                "aftersales_unit": self.mine.lot_id.id,
+                "severity": "major",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        request = self.env["helpdesk.ticket"].search(
+            [("name", "=", "Cabinet alarm E21")]
+        )
+        self.assertEqual(request.lot_id, self.mine.lot_id)
+        self.assertEqual(request.severity, "major")
+        self.assertEqual(request.aftersales_contract_id, self.contracts[0])
+        self.assertEqual(request.service_level_id, self.level)
+        self.assertTrue(request.ack_deadline and request.arrival_deadline)
+        # Another customer's unit is refused, and nothing is created.
+        count = self.env["helpdesk.ticket"].search_count([])
+        self.url_open(
+            "/submitted/ticket",
+            data={
+                "csrf_token": token,
+                "subject": "Not mine",
+                "description": "x",
+                "aftersales_unit": self.theirs.lot_id.id,
+            },
+        )
+        self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
+
+    def test_the_customer_approves_the_follow_up_plan(self):
+        plan = self.env["aftersales.followup.plan"].create(
+            {
+                "contract_id": self.contracts[0].id,
+                "engineer_id": self.env.ref("base.user_admin").id,
+                "quarterly_inspections": True,
+            }
+        )
+        plan.action_submit()
+        their_plan = self.env["aftersales.followup.plan"].create(
+            {
+                "contract_id": self.contracts[1].id,
+                "engineer_id": self.env.ref("base.user_admin").id,
+                "quarterly_inspections": True,
+            }
+        )
+        their_plan.action_submit()
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        token = self._csrf("/my/followup-plans")
+        self.url_open(
+            f"/my/followup-plans/{their_plan.id}/approve",
+            data={"csrf_token": token, "approved_by": "Chen Jie"},
+        )
+        self.assertEqual(their_plan.state, "submitted")
+        self.url_open(
+            f"/my/followup-plans/{plan.id}/approve",
+            data={"csrf_token": token, "approved_by": "Chen Jie"},
+        )
+        self.assertEqual(plan.state, "approved")
+        self.assertEqual(plan.approved_by, "Chen Jie")
+        response = self.url_open(
+            f"/my/followup-plans/{plan.id}/approve", data={"approved_by": "x"}
+        )
+        self.assertEqual(response.status_code, 400)  # no CSRF token
