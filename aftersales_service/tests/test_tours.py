@@ -127,3 +127,45 @@ class TestTours(HttpCase):
         self.assertEqual(session.trainer_id, trainer)
         self.assertEqual(session.duration, 2.5)
         self.assertEqual(session.attendee_ids.partner_id.name, "Tour Trainee")
+
+    def test_portal_customer_reports_a_fault_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "aftersales_service")]
+        )._update_translations(["zh_CN"])
+        customer = self.env.ref("aftersales_service.demo_partner_city")
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Portal Tour",
+                "parent_id": customer.id,
+                "email": "tour@example.com",
+                "lang": "zh_CN",
+            }
+        )
+        portal = new_test_user(
+            self.env,
+            login="as_tour_portal",
+            groups="base.group_portal",
+            partner_id=contact.id,
+            lang="zh_CN",
+        )
+        product = self.env.ref("aftersales_service.demo_product_cabinet")
+        lot = self.env["stock.lot"].create(
+            {"name": "PT-CABINET", "product_id": product.id}
+        )
+        self.env["aftersales.warranty"].create(
+            {
+                "lot_id": lot.id,
+                "partner_id": customer.id,
+                "duration": 2,
+                "period": "year",
+            }
+        )
+        self.start_tour(
+            "/my/units", "aftersales_portal_fault_report", login=portal.login
+        )
+        request = self.env["helpdesk.ticket"].search([("lot_id", "=", lot.id)])
+        self.assertEqual(request.name, "Cabinet stopped")
+        self.assertEqual(request.severity, "major")
+        self.assertEqual(request.partner_id, contact)
+        self.assertTrue(request.ack_deadline)
