@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -169,3 +169,31 @@ class TestTours(HttpCase):
         self.assertEqual(request.severity, "major")
         self.assertEqual(request.partner_id, contact)
         self.assertTrue(request.ack_deadline)
+
+    def test_account_manager_renews_from_the_activity(self):
+        account_manager = new_test_user(
+            self.env,
+            login="as_tour_am",
+            groups="aftersales_service.group_aftersales_account_manager",
+        )
+        contract = self.env.ref("aftersales_service.demo_contract_city")
+        contract.user_id = account_manager
+        renewal_type = self.env.ref(
+            "aftersales_service.mail_activity_type_contract_renewal"
+        )
+        # Due today: it shows in the account manager's activities.
+        contract.activity_ids.filtered(
+            lambda a: a.activity_type_id == renewal_type
+        ).write(
+            {
+                "user_id": account_manager.id,
+                "date_deadline": fields.Date.context_today(contract),
+            }
+        )
+        self.start_tour(
+            "/odoo", "aftersales_account_manager_renewal", login=account_manager.login
+        )
+        renewal = contract.renewal_contract_id
+        self.assertEqual(renewal.state, "draft")
+        self.assertEqual(renewal.previous_contract_id, contract)
+        self.assertEqual(contract.renewal_order_id.state, "draft")

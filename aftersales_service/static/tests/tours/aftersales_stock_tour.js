@@ -106,3 +106,36 @@ registry.category("web_tour.tours").add("aftersales_trainer_session", {
         },
     ],
 });
+
+// Account manager: from the renewal activity to the renewal and its quotation.
+registry.category("web_tour.tours").add("aftersales_account_manager_renewal", {
+    steps: () => [
+        {
+            content: "The renewal notice left an activity",
+            trigger: ".o_menu_systray .o-mail-ActivityMenu-counter",
+        },
+        {
+            trigger: ".o_menu_systray i[aria-label='Activities']",
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-ActivityMenu .o-mail-ActivityGroup:contains(Service Contract)",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row td.o_data_cell:contains(Hangzhou Metro), .o_kanban_record:contains(Hangzhou Metro)",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=partner_id]",
+        },
+        {
+            trigger: ".o_form_view button[name=action_renew]",
+            run: "click",
+        },
+        {
+            content: "The renewal opens, waiting for its quotation to be confirmed",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Draft)",
+        },
+    ],
+});
