@@ -16,7 +16,7 @@ ODOO := $(PYTHON) -m odoo
 # PDF reports (with Chinese fonts) and the browser tests.
 APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium
 
-.PHONY: run test lint pot odoo deps pg conf clean
+.PHONY: run test lint pot odoo deps pg conf clean screenshots demo-db
 
 odoo:
 	@tools/check-odoo
@@ -44,14 +44,21 @@ conf: odoo
 	@tools/odoo-conf $(CONF)
 
 # Serve the demo database at http://127.0.0.1:$(HTTP_PORT) (admin/admin).
-run: deps pg conf
+run: demo-db
+	@echo "Odoo serves $(DB) at http://127.0.0.1:$(HTTP_PORT) (login admin, password admin). Ctrl-C stops it."
+	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$' --http-interface=127.0.0.1 --http-port=$(HTTP_PORT)
+
+# The screens of each role, in English and Chinese, from the demo database,
+# into docs/screenshots/ (headless Chromium; Odoo on a free loopback port).
+screenshots: demo-db
+	$(PYTHON) tools/screenshots $(CONF) $(DB)
+
+demo-db: deps pg conf
 	@if ! psql -h $(PGHOST) -p $(PGPORT) -U $(PGUSER) -d postgres -Atc "select 1 from pg_database where datname='$(DB)'" | grep -q 1; then \
 	  echo "Creating database $(DB) with aftersales_service and demo data (a few minutes)..."; \
 	  $(ODOO) -c $(CONF) -d $(DB) -i aftersales_service --stop-after-init --logfile=$(VAR)/install-$(DB).log \
 	    || { tail -n 30 $(VAR)/install-$(DB).log; exit 1; }; \
 	fi
-	@echo "Odoo serves $(DB) at http://127.0.0.1:$(HTTP_PORT) (login admin, password admin). Ctrl-C stops it."
-	$(ODOO) -c $(CONF) -d $(DB) --db-filter='^$(DB)$$' --http-interface=127.0.0.1 --http-port=$(HTTP_PORT)
 
 lint: deps
 	$(PYTHON) -m ruff check .
