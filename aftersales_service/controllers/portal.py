@@ -102,6 +102,44 @@ class AftersalesPortal(CustomerPortal):
         )
 
     @http.route(
+        ["/my/dispatches/<int:record_id>/sign"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_dispatch_sign_page(self, record_id, **kw):
+        dispatch = self._aftersales_document("dispatches", record_id)
+        if dispatch is None or not dispatch.remote_signoff:
+            return request.not_found()
+        return request.render(
+            "aftersales_service.portal_dispatch_sign",
+            {"record": dispatch, "page_name": "aftersales_dispatches"},
+        )
+
+    @http.route(
+        ["/my/dispatches/<int:record_id>/signature"],
+        type="json",
+        auth="user",
+        website=True,
+    )
+    def portal_dispatch_sign(self, record_id, name=None, signature=None, **kw):
+        """The customer signs the dispatch order online when asked to."""
+        dispatch = self._aftersales_document("dispatches", record_id)
+        if dispatch is None or dispatch.state != "done" or not dispatch.remote_signoff:
+            return {
+                "error": _("This dispatch order is not waiting for your signature.")
+            }
+        if not (name or "").strip() or not signature:
+            return {"error": _("Sign with your name and signature.")}
+        dispatch.write({"signer_name": name.strip(), "signature": signature})
+        dispatch.action_sign()
+        dispatch.message_post(
+            body=_("Signed online by %(name)s.", name=name.strip()),
+            author_id=request.env.user.partner_id.id,
+        )
+        return {"force_refresh": True, "redirect_url": "/my/dispatches"}
+
+    @http.route(
         ["/my/followup-plans/<int:record_id>/approve"],
         type="http",
         auth="user",

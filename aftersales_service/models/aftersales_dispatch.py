@@ -100,6 +100,12 @@ class AftersalesDispatch(models.Model):
         help="The spare replacement notice this order takes back when it "
         "reinstalls the repaired unit (以《故障处理派工单》收回…通知).",
     )
+    remote_signoff = fields.Boolean(
+        string="Online Sign-Off Asked",
+        readonly=True,
+        copy=False,
+        help="The customer was asked to sign this order in the portal.",
+    )
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
@@ -220,6 +226,24 @@ class AftersalesDispatch(models.Model):
         self.write({"state": "signed", "signed_at": fields.Datetime.now()})
         for dispatch in self.filtered("notice_id"):
             dispatch.notice_id.sudo()._close(dispatch)
+        return True
+
+    def action_ask_online_signoff(self):
+        """The customer was not there to sign: they sign in the portal."""
+        self._ensure_state(
+            ("done",), _("the customer signs once the work on site is finished.")
+        )
+        self.write({"remote_signoff": True})
+        for dispatch in self:
+            dispatch.message_post(
+                body=_(
+                    "Please review the work and sign dispatch order %(name)s online.",
+                    name=dispatch.name,
+                ),
+                partner_ids=dispatch.ticket_id.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
         return True
 
     def action_cancel(self):

@@ -201,3 +201,56 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
             f"/my/followup-plans/{plan.id}/approve", data={"approved_by": "x"}
         )
         self.assertEqual(response.status_code, 400)  # no CSRF token
+
+    def _done_dispatch(self, warranty, partner):
+        request = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Panel dark",
+                "description": "Panel dark",
+                "partner_id": partner.id,
+                "lot_id": warranty.lot_id.id,
+            }
+        )
+        dispatch = self.env["aftersales.dispatch"].create(
+            {
+                "ticket_id": request.id,
+                "engineer_ids": [Command.set(self.env.ref("base.user_admin").ids)],
+                "expected_arrival": "2030-01-01 10:00:00",
+            }
+        )
+        dispatch.action_dispatch()
+        dispatch.action_arrive()
+        dispatch.write({"action_ids": [Command.create({"content": "New panel"})]})
+        dispatch.action_finish()
+        return dispatch
+
+    def test_remote_sign_off(self):
+        mine = self._done_dispatch(self.mine, self.contact)
+        theirs = self._done_dispatch(self.theirs, self.other)
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        # Not before the engineer asks for it.
+        self.assertEqual(self._get(f"/my/dispatches/{mine.id}/sign").status_code, 404)
+        (mine | theirs).action_ask_online_signoff()
+        page = self._get(f"/my/dispatches/{mine.id}/sign")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("New panel", page.text)
+        self.assertEqual(self._get(f"/my/dispatches/{theirs.id}/sign").status_code, 404)
+        refused = self.make_jsonrpc_request(
+            f"/my/dispatches/{theirs.id}/signature",
+            {"name": "Chen Jie", "signature": SIGNATURE.decode()},
+        )
+        self.assertIn("error", refused)
+        self.assertEqual(theirs.state, "done")
+        missing = self.make_jsonrpc_request(
+            f"/my/dispatches/{mine.id}/signature", {"name": "Chen Jie"}
+        )
+        self.assertIn("error", missing)
+        self.assertEqual(mine.state, "done")
+        signed = self.make_jsonrpc_request(
+            f"/my/dispatches/{mine.id}/signature",
+            {"name": "Chen Jie", "signature": SIGNATURE.decode()},
+        )
+        self.assertTrue(signed.get("force_refresh"))
+        self.assertEqual(mine.state, "signed")
+        self.assertEqual(mine.signer_name, "Chen Jie")
+        self.assertTrue(mine.signature)
