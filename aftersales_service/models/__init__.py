@@ -33,3 +33,4 @@ from . import aftersales_inspection
 from . import aftersales_training
 from . import aftersales_kpi
 from . import aftersales_fault_analysis
+from . import ir_module_module

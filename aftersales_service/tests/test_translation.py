@@ -75,3 +75,14 @@ class TestChinese(TransactionCase):
         self.assertIn("please arrange the renewal", bodies["en_US", "renew"].body_html)
         self.assertIn("the following services stop", bodies["en_US", "ended"].body_html)
         self.assertIn("将于", bodies["zh_CN", "renew"].subject)
+
+    def test_the_request_screens_are_in_chinese_too(self):
+        """helpdesk_mgmt ships no Chinese; the add-on brings the words of the
+        request screens."""
+        fields_ = self.zh["helpdesk.ticket"].fields_get(["team_id", "stage_id"])
+        self.assertEqual(fields_["team_id"]["string"], "团队")
+        self.assertEqual(fields_["stage_id"]["string"], "阶段")
+        self.assertEqual(
+            self.zh.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress").name,
+            "处理中",
+        )
