@@ -1,0 +1,275 @@
+from odoo.tests import TransactionCase, new_test_user
+
+ROLES = {
+    "engineer": "aftersales_service.group_aftersales_engineer",
+    "back_office": "aftersales_service.group_aftersales_user",
+    "manager": "aftersales_service.group_aftersales_manager",
+    "warehouse": "aftersales_service.group_aftersales_warehouse",
+    "account_manager": "aftersales_service.group_aftersales_account_manager",
+    "trainer": "aftersales_service.group_aftersales_trainer",
+    "appraisal": "aftersales_service.group_aftersales_appraisal",
+    "portal": "base.group_portal",
+}
+OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+
+# What each role may do on each model, in the order of ROLES: r(ead),
+# w(rite), c(reate), u(nlink), or - where it may not. Record rules narrow
+# this further (own company, own orders, own customer); the tests of each
+# feature check those.
+MATRIX = {
+    "aftersales.contract": (
+        "r---",
+        "r---",
+        "rwcu",
+        "----",
+        "rwc-",
+        "r---",
+        "----",
+        "r---",
+    ),
+    "aftersales.dispatch": (
+        "rw--",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.dispatch.action": (
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.dispatch.item": (
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.duty": ("r---", "rwcu", "rwcu", "----", "----", "----", "----", "----"),
+    "aftersales.fault.analysis": (
+        "----",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.followup.plan": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "----",
+        "rwc-",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.followup.preset": (
+        "r---",
+        "r---",
+        "rwcu",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "----",
+    ),
+    "aftersales.inspection": (
+        "rw--",
+        "rwc-",
+        "rwcu",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.inspection.finding": (
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.kpi": ("----", "r---", "r---", "----", "----", "----", "----", "----"),
+    "aftersales.loaner": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "rw--",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.part.warranty": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+    ),
+    "aftersales.replacement.notice": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "rwc-",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.scrap.request": (
+        "rwc-",
+        "rwc-",
+        "rwcu",
+        "rwc-",
+        "----",
+        "----",
+        "rw--",
+        "----",
+    ),
+    "aftersales.service.level": (
+        "r---",
+        "r---",
+        "rwcu",
+        "----",
+        "r---",
+        "r---",
+        "----",
+        "r---",
+    ),
+    "aftersales.solution": (
+        "rwc-",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
+    "aftersales.spare.request": (
+        "rwc-",
+        "rwc-",
+        "rwcu",
+        "rw--",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
+    "aftersales.spare.request.line": (
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "rw--",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
+    "aftersales.training.attendee": (
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "----",
+        "r---",
+        "rwcu",
+        "----",
+        "r---",
+    ),
+    "aftersales.training.session": (
+        "rwc-",
+        "rwc-",
+        "rwcu",
+        "----",
+        "r---",
+        "rwcu",
+        "----",
+        "r---",
+    ),
+    "aftersales.training.topic": (
+        "r---",
+        "r---",
+        "rwcu",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+    ),
+    "aftersales.warranty": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+    ),
+    "aftersales.warranty.extension": (
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+    ),
+}
+
+
+class TestAccessMatrix(TransactionCase):
+    """Every model of the add-on, every role, every operation."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users = {
+            role: new_test_user(cls.env, login=f"as_matrix_{role}", groups=group)
+            for role, group in ROLES.items()
+        }
+
+    def test_every_model_is_in_the_matrix(self):
+        models = {
+            name
+            for name, model in self.env.registry.items()
+            if name.startswith("aftersales.")
+            and not model._abstract
+            and not model._transient
+        }
+        self.assertEqual(models, set(MATRIX))
+
+    def test_each_role_may_do_what_it_should_and_no_more(self):
+        for model, rights in MATRIX.items():
+            for (role, user), expected in zip(self.users.items(), rights, strict=True):
+                for letter, operation in OPERATIONS.items():
+                    allowed = letter in expected
+                    with self.subTest(model=model, role=role, operation=operation):
+                        self.assertEqual(
+                            self.env[model].with_user(user).has_access(operation),
+                            allowed,
+                        )
