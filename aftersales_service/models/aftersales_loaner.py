@@ -167,7 +167,7 @@ class AftersalesLoaner(models.Model):
         for loaner in self:
             loaner.warehouse_id = warehouses.get(loaner.lot_id) or self.env[
                 "stock.warehouse"
-            ].search([("company_id", "=", loaner.company_id.id)], limit=1)
+            ]._aftersales_main(loaner.company_id)
 
     def _compute_is_late(self):
         now = fields.Datetime.now()
@@ -295,11 +295,15 @@ class AftersalesLoaner(models.Model):
         )
         # A loaner not yet out is no longer owed once the customer's unit
         # works again (or is away at the factory, which keeps it owed).
-        no_longer_owed = self.search([("state", "=", "due")]).filtered(
-            lambda loaner: (
-                loaner.ticket_id.stage_id.closed
-                or (loaner.ticket_id.repair_done_at and not loaner.repair_id)
-            )
+        no_longer_owed = self.search(
+            [
+                ("state", "=", "due"),
+                "|",
+                ("ticket_id.stage_id.closed", "=", True),
+                "&",
+                ("ticket_id.repair_done_at", "!=", False),
+                ("repair_id", "=", False),
+            ]
         )
         no_longer_owed.write({"state": "cancelled"})
         for loaner in no_longer_owed:

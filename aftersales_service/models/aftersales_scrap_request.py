@@ -58,7 +58,7 @@ class AftersalesScrapRequest(models.Model):
         domain="[('usage', '=', 'internal')]",
         default=lambda self: (
             self.env["stock.warehouse"]
-            .search([("company_id", "=", self.env.company.id)], limit=1)
+            ._aftersales_main(self.env.company)
             .aftersales_repair_location_id
         ),
     )

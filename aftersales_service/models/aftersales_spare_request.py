@@ -110,9 +110,7 @@ class AftersalesSpareRequest(models.Model):
                 request.repair_id.sudo()._aftersales_warehouse()
                 if request.repair_id
                 else warehouses.get(request.dispatch_id.lot_id)
-            ) or self.env["stock.warehouse"].search(
-                [("company_id", "=", request.company_id.id)], limit=1
-            )
+            ) or self.env["stock.warehouse"]._aftersales_main(request.company_id)
 
     # requested_by_id always has a value at creation: listing it makes the
     # check run for a request created with neither purpose.

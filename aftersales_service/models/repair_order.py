@@ -130,9 +130,9 @@ class RepairOrder(models.Model):
 
     def _aftersales_warehouse(self):
         self.ensure_one()
-        return self.picking_type_id.warehouse_id or self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
-        )
+        return self.picking_type_id.warehouse_id or self.env[
+            "stock.warehouse"
+        ]._aftersales_main(self.company_id)
 
     def _aftersales_ship(self, picking_type, source, destination):
         """A picking that moves this repair's unit between two locations."""

@@ -132,8 +132,8 @@ class StockLot(models.Model):
             if not warehouse:
                 company = lot.company_id or self.env.company
                 if company not in first:
-                    first[company] = self.env["stock.warehouse"].search(
-                        [("company_id", "=", company.id)], limit=1
+                    first[company] = self.env["stock.warehouse"]._aftersales_main(
+                        company
                     )
                 warehouse = first[company]
             result[lot] = warehouse

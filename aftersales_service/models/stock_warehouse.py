@@ -173,6 +173,12 @@ class StockWarehouse(models.Model):
             )
 
     @api.model
+    def _aftersales_main(self, company):
+        """The company's first warehouse: the one the add-on uses when
+        nothing names another."""
+        return self.search([("company_id", "=", company.id)], limit=1)
+
+    @api.model
     def _aftersales_setup_missing(self):
         """Give warehouses made before the add-on was installed their
         after-sales locations, operation types and spares route (run at
