@@ -7,7 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from .aftersales_locking import commit_batch
+from .aftersales_locking import claim_rows, commit_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -414,7 +414,8 @@ class AftersalesContract(models.Model):
 
         Contracts are selected by what they still need (no notice date yet),
         in batches; each batch commits outside tests, so a run that stops
-        halfway and runs again notifies each contract exactly once."""
+        halfway and runs again notifies each contract exactly once. Two runs
+        at the same time share the batches (``claim_rows``)."""
         today = fields.Date.context_today(self)
         jobs = [
             (self._renewal_notice_domain(today), "_send_renewal_notices"),
@@ -422,13 +423,16 @@ class AftersalesContract(models.Model):
         ]
         remaining = sum(self.search_count(domain) for domain, _method in jobs)
         done = 0
-        failed = self.browse()
+        # Contracts another run is notifying, and those that failed here.
+        left = self.browse()
         for domain, method in jobs:
             while batch := self.search(
-                [*domain, ("id", "not in", failed.ids)], limit=batch_size, order="id"
+                [*domain, ("id", "not in", left.ids)], limit=batch_size, order="id"
             ):
-                failed |= batch._run_notice_batch(method)
-                done += len(batch)
+                claimed = claim_rows(batch)
+                left |= batch - claimed
+                left |= claimed._run_notice_batch(method)
+                done += len(claimed)
                 remaining = max(remaining - len(batch), 0)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 commit_batch(self.env)

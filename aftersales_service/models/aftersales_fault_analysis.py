@@ -1,7 +1,9 @@
+import logging
 import math
 from collections import Counter
 from datetime import date, datetime, time
 
+import psycopg2
 import pytz
 from dateutil.relativedelta import relativedelta
 
@@ -9,7 +11,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .aftersales_locking import commit_batch
+from .aftersales_locking import claim_rows, commit_batch
+
+_logger = logging.getLogger(__name__)
 
 # The measures of the analysis: (KPI field, label), each given as mean and
 # 90th percentile.
@@ -217,16 +221,20 @@ class AftersalesFaultAnalysis(models.Model):
         last = today - relativedelta(months=3)
         year, quarter = last.year, str((last.month - 1) // 3 + 1)
         self._prepare_quarter(year, quarter, batch_size)
-        ready = self.search(
-            [
-                ("year", "=", year),
-                ("quarter", "=", quarter),
-                ("sent_on", "=", False),
-                ("recommendations", "!=", False),
-            ]
-        )
-        for offset in range(0, len(ready), batch_size):
-            ready[offset : offset + batch_size].action_send()
+        ready = [
+            ("year", "=", year),
+            ("quarter", "=", quarter),
+            ("sent_on", "=", False),
+            ("recommendations", "!=", False),
+        ]
+        # Analyses another run is sending are left to it.
+        skipped = []
+        while batch := self.search(
+            [*ready, ("id", "not in", skipped)], limit=batch_size, order="id"
+        ):
+            claimed = claim_rows(batch)
+            skipped += (batch - claimed).ids
+            claimed.action_send()
             commit_batch(self.env)
 
     def _prepare_quarter(self, year, quarter, batch_size):
@@ -257,17 +265,27 @@ class AftersalesFaultAnalysis(models.Model):
         todo = sorted(wanted - existing, key=lambda key: (key[0].id, key[1].id))
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         for offset in range(0, len(todo), batch_size):
-            analyses = self.create(
-                [
-                    {
-                        "company_id": company.id,
-                        "partner_id": partner.id,
-                        "year": year,
-                        "quarter": quarter,
-                    }
-                    for company, partner in todo[offset : offset + batch_size]
-                ]
-            )
+            vals_list = [
+                {
+                    "company_id": company.id,
+                    "partner_id": partner.id,
+                    "year": year,
+                    "quarter": quarter,
+                }
+                for company, partner in todo[offset : offset + batch_size]
+            ]
+            try:
+                with self.env.cr.savepoint():
+                    analyses = self.create(vals_list)
+            except (psycopg2.IntegrityError, psycopg2.errors.SerializationFailure):
+                # Another run prepared (some of) these at the same time; what
+                # it left is prepared tomorrow.
+                _logger.info(
+                    "Quarterly analyses %s Q%s: a batch was prepared by another run",
+                    year,
+                    quarter,
+                )
+                continue
             for analysis in analyses:
                 analysis.activity_schedule(
                     activity_type_id=activity_type.id,

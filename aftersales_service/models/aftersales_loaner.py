@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date, format_datetime
 
-from .aftersales_locking import lock_rows
+from .aftersales_locking import claim_rows, lock_rows
 from .aftersales_roles import check_role
 
 LOANER_TRIGGERS = [
@@ -279,14 +279,18 @@ class AftersalesLoaner(models.Model):
         engineers arrived, then escalate late loaners: due ones not issued
         in time, and issued ones not back by their return date."""
         now = fields.Datetime.now()
-        stuck = self.env["helpdesk.ticket"].search(
-            [
-                ("severity", "=", "major"),
-                ("arrival_done_at", "<=", now - timedelta(hours=MAJOR_FAULT_HOURS)),
-                ("repair_done_at", "=", False),
-                ("stage_id.closed", "=", False),
-                ("lot_id", "!=", False),
-            ]
+        # Each step claims its rows: a second run at the same time skips
+        # what this one holds, so nothing is owed or escalated twice.
+        stuck = claim_rows(
+            self.env["helpdesk.ticket"].search(
+                [
+                    ("severity", "=", "major"),
+                    ("arrival_done_at", "<=", now - timedelta(hours=MAJOR_FAULT_HOURS)),
+                    ("repair_done_at", "=", False),
+                    ("stage_id.closed", "=", False),
+                    ("lot_id", "!=", False),
+                ]
+            )
         )
         self._create_obligations(
             stuck,
@@ -295,20 +299,24 @@ class AftersalesLoaner(models.Model):
         )
         # A loaner not yet out is no longer owed once the customer's unit
         # works again (or is away at the factory, which keeps it owed).
-        no_longer_owed = self.search(
-            [
-                ("state", "=", "due"),
-                "|",
-                ("ticket_id.stage_id.closed", "=", True),
-                "&",
-                ("ticket_id.repair_done_at", "!=", False),
-                ("repair_id", "=", False),
-            ]
+        no_longer_owed = claim_rows(
+            self.search(
+                [
+                    ("state", "=", "due"),
+                    "|",
+                    ("ticket_id.stage_id.closed", "=", True),
+                    "&",
+                    ("ticket_id.repair_done_at", "!=", False),
+                    ("repair_id", "=", False),
+                ]
+            )
         )
         no_longer_owed.write({"state": "cancelled"})
         for loaner in no_longer_owed:
             loaner.message_post(body=_("No longer owed: the unit was repaired."))
-        self.search([("is_late", "=", True), ("escalated", "=", False)])._escalate()
+        claim_rows(
+            self.search([("is_late", "=", True), ("escalated", "=", False)])
+        )._escalate()
 
     def _escalate(self):
         activity_type = self.env.ref(

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .aftersales_loaner import LONG_REPAIR_HOURS
+from .aftersales_locking import claim_rows
 from .aftersales_roles import check_role
 
 # The response-time phases (T3), in order; each has its ``<phase>_deadline``,
@@ -696,16 +697,28 @@ class HelpdeskTicket(models.Model):
     # Breach escalation (scheduled action) -----------------------------------
 
     @api.model
+    def _breach_domain(self, now):
+        """Requests with a phase past its deadline and not escalated yet."""
+        return [("next_deadline", "<", now)]
+
+    @api.model
     def _cron_escalate_breaches(self, batch_size=500):
         """Escalate the phases whose deadline passed: a message on the request
         and an activity for the supervisor, once per phase. Requests are found
-        by their indexed next deadline."""
+        by their indexed next deadline; two runs at the same time share them
+        (``claim_rows``)."""
         now = fields.Datetime.now()
         activity_type = self.env.ref("aftersales_service.mail_activity_type_breach")
         model_id = self.env["ir.model"]._get_id(self._name)
-        while tickets := self.search(
-            [("next_deadline", "<", now)], limit=batch_size, order="next_deadline"
+        # Requests another run is escalating are left to it.
+        skipped = []
+        while batch := self.search(
+            [*self._breach_domain(now), ("id", "not in", skipped)],
+            limit=batch_size,
+            order="next_deadline",
         ):
+            tickets = claim_rows(batch)
+            skipped += (batch - tickets).ids
             activities, bodies = [], {}
             for ticket in tickets:
                 late = [
@@ -740,7 +753,9 @@ class HelpdeskTicket(models.Model):
             ).create(activities)
             self.env["ir.cron"]._notify_progress(
                 done=len(tickets),
-                remaining=self.search_count([("next_deadline", "<", now)]),
+                remaining=self.search_count(
+                    [*self._breach_domain(now), ("id", "not in", skipped)]
+                ),
             )
 
     # T7: after the repair -------------------------------------------------

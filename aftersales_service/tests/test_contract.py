@@ -363,8 +363,8 @@ class TestNotices(ContractCase):
         self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)
 
 
-QUERIES_ONE_BATCH = 44
-QUERIES_TWO_BATCHES = 67
+QUERIES_ONE_BATCH = 46
+QUERIES_TWO_BATCHES = 73
 
 
 class TestContractAccess(ContractCase):

@@ -1,0 +1,214 @@
+import threading
+from datetime import timedelta
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import TransactionCase
+
+from odoo.addons.aftersales_service.models import aftersales_locking
+
+MODELS = "odoo.addons.aftersales_service.models."
+# Seconds a run waits for the other before the test gives up on it.
+HOLD = 20
+
+
+class TestTwoRunsShareTheWork(TransactionCase):
+    """Two runs of the same scheduled action at the same moment (two cron
+    workers, or a manual run during the scheduled one), each in its own
+    transaction: the first claims its first batch and keeps its transaction
+    open while the second does the whole job; then the first goes on.
+    Every record is processed exactly once, and the second run does not
+    wait for the first. The data is committed (the other run must see it)
+    and removed afterwards; the runs are limited to it."""
+
+    def setUp(self):
+        super().setUp()
+        self.contract_ids, self.ticket_ids = [], []
+        self.addCleanup(self._remove_committed_data)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customer = env["res.partner"].create(
+                {"name": "Race Cron Customer", "email": "race@example.com"}
+            )
+            self.partner_id = customer.id
+            level = env.ref("aftersales_service.service_level_standard")
+            end = fields.Date.context_today(customer) + timedelta(days=3)
+            contracts = env["aftersales.contract"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "service_level_id": level.id,
+                        "product_id": env.ref(
+                            "aftersales_service.product_service_contract"
+                        ).id,
+                        "date_start": end - relativedelta(years=1),
+                        "date_end": end,
+                        "amount": 1000,
+                    }
+                    for __ in range(5)
+                ]
+            )
+            contracts.action_start()
+            self.contract_ids = contracts.ids
+            tickets = env["helpdesk.ticket"].create(
+                [
+                    {
+                        "name": f"Race alarm {n}",
+                        "description": "Cabinet alarm",
+                        "partner_id": customer.id,
+                        "service_level_id": level.id,
+                        "reported_at": fields.Datetime.now() - timedelta(days=3),
+                    }
+                    for n in range(5)
+                ]
+            )
+            self.ticket_ids = tickets.ids
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for model, ids in (
+                ("aftersales.contract", self.contract_ids),
+                ("helpdesk.ticket", self.ticket_ids),
+            ):
+                where = [("res_model", "=", model), ("res_id", "in", ids)]
+                env["mail.activity"].search(where).unlink()
+                env["mail.mail"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.message"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.followers"].search(where).unlink()
+            env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
+            # Started contracts can't be deleted by users.
+            if self.contract_ids:
+                cr.execute(
+                    "DELETE FROM aftersales_contract WHERE id IN %s",
+                    [tuple(self.contract_ids)],
+                )
+            env["res.partner"].browse(self.partner_id).unlink()
+
+    def _race(self, model, method, module, **kwargs):
+        """Run ``model.method(**kwargs)`` twice at once as described above.
+        Returns the ids each run claimed, and whether the second run was
+        done while the first still held its batch."""
+        held, second_done = threading.Event(), threading.Event()
+        claimed = {"first": [], "second": []}
+        outcome = {}
+
+        def claiming(records):
+            taken = aftersales_locking.claim_rows(records)
+            name = threading.current_thread().name
+            claimed[name] += taken.ids
+            if name == "first" and taken and not held.is_set():
+                held.set()
+                outcome["second_done_meanwhile"] = second_done.wait(HOLD)
+            return taken
+
+        def run(before=None):
+            name = threading.current_thread().name
+            if before:
+                before.wait(HOLD)
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    getattr(env[model], method)(**kwargs)
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                outcome[name] = error
+            finally:
+                held.set()
+                if name == "second":
+                    second_done.set()
+
+        with patch(f"{MODELS}{module}.claim_rows", claiming):
+            threads = [
+                threading.Thread(target=run, name="first"),
+                threading.Thread(target=run, name="second", args=(held,)),
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(3 * HOLD)
+        self.assertNotIn("first", outcome)
+        self.assertNotIn("second", outcome)
+        return claimed, outcome.get("second_done_meanwhile")
+
+    def test_renewal_notices(self):
+        Contract = type(self.env["aftersales.contract"])
+        ids = self.contract_ids
+
+        def only_the_race(method):
+            def domain(self, today):
+                return [*method(self, today), ("id", "in", ids)]
+
+            return domain
+
+        with (
+            patch.object(
+                Contract,
+                "_renewal_notice_domain",
+                only_the_race(Contract._renewal_notice_domain),
+            ),
+            patch.object(
+                Contract,
+                "_expiry_notice_domain",
+                only_the_race(Contract._expiry_notice_domain),
+            ),
+        ):
+            claimed, meanwhile = self._race(
+                "aftersales.contract",
+                "_cron_send_notices",
+                "aftersales_contract",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertEqual(len(claimed["first"]), 2)
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), sorted(ids))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            contracts = env["aftersales.contract"].browse(ids)
+            self.assertEqual(set(contracts.mapped("state")), {"to_renew"})
+            mails = env["mail.mail"]._read_group(
+                [
+                    ("model", "=", "aftersales.contract"),
+                    ("res_id", "in", ids),
+                    ("message_type", "!=", "user_notification"),
+                ],
+                ["res_id"],
+                ["__count"],
+            )
+            self.assertEqual(sorted(mails), [(cid, 1) for cid in sorted(ids)])
+
+    def test_breach_escalations(self):
+        Ticket = type(self.env["helpdesk.ticket"])
+        ids = self.ticket_ids
+        breach_domain = Ticket._breach_domain
+
+        def only_the_race(self, now):
+            return [*breach_domain(self, now), ("id", "in", ids)]
+
+        with patch.object(Ticket, "_breach_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "helpdesk.ticket",
+                "_cron_escalate_breaches",
+                "helpdesk_ticket",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertEqual(sorted(set(claimed["first"] + claimed["second"])), ids)
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT t.id, count(a.id)
+                     FROM helpdesk_ticket t
+                     LEFT JOIN mail_activity a
+                       ON a.res_model = 'helpdesk.ticket' AND a.res_id = t.id
+                      AND a.activity_type_id = %s
+                    WHERE t.id IN %s
+                 GROUP BY t.id""",
+                [breach.id, tuple(ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(tid, 1) for tid in ids])
