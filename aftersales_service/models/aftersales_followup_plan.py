@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .aftersales_locking import commit_batch
+from .aftersales_locking import claim_rows, commit_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -208,15 +208,30 @@ class AftersalesFollowupPlan(models.Model):
         "contract_id.date_start",
         "contract_id.date_end",
         "inspection_ids.period",
+        "approved_on",
         *TERMS,
     )
     def _compute_next_visit_date(self):
         for plan in self:
             done = set(plan.inspection_ids.mapped("period"))
             plan.next_visit_date = next(
-                (day for period, __, day in plan._occurrences() if period not in done),
+                (
+                    day
+                    for period, __, day in plan._owed_occurrences()
+                    if period not in done
+                ),
                 False,
             )
+
+    def _owed_occurrences(self):
+        """The occurrences still owed: what fell due before the customer
+        approved the plan is not owed any more."""
+        self.ensure_one()
+        return [
+            (period, kind, day)
+            for period, kind, day in self._occurrences()
+            if not self.approved_on or day >= self.approved_on
+        ]
 
     def _prepare_renewal_plan_vals(self):
         self.ensure_one()
@@ -269,28 +284,36 @@ class AftersalesFollowupPlan(models.Model):
     # The scheduled action (I2) --------------------------------------------------
 
     @api.model
-    def _cron_schedule_visits(self, batch_size=100):
-        """Create the visits and calls due within the company's lead days, as
-        inspections for the plan's engineer with an activity. Plans are
-        picked by their indexed next visit date, in batches committed one by
-        one outside tests; a period is never created twice (a unique key on
-        plan and period), so a run cut short is simply run again."""
+    def _visits_due_domain(self):
+        """The approved plans whose next visit or call is within the lead
+        days (the longest of the companies')."""
         lead = max(
             self.env["res.company"].search([]).mapped("aftersales_visit_lead_days")
         )
         horizon = fields.Date.add(fields.Date.context_today(self), days=lead)
-        domain = [
+        return [
             ("state", "=", "approved"),
             ("contract_id.state", "in", ("running", "to_renew")),
             ("next_visit_date", "!=", False),
             ("next_visit_date", "<=", horizon),
         ]
+
+    @api.model
+    def _cron_schedule_visits(self, batch_size=100):
+        """Create the visits and calls due within the company's lead days, as
+        inspections for the plan's engineer with an activity. Plans are
+        picked by their indexed next visit date, in batches committed one by
+        one outside tests; a period is never created twice (a unique key on
+        plan and period), so a run cut short is simply run again. Two runs at
+        the same time share the plans (``claim_rows``)."""
+        domain = self._visits_due_domain()
         done_ids = []
-        while plans := self.search(
+        while batch := self.search(
             [*domain, ("id", "not in", done_ids)], limit=batch_size, order="id"
         ):
-            plans._schedule_due_visits()
-            done_ids += plans.ids
+            # Plans another run holds are that run's to schedule.
+            claim_rows(batch)._schedule_due_visits()
+            done_ids += batch.ids
             commit_batch(self.env)
             self.env["ir.cron"]._notify_progress(
                 done=len(done_ids),
@@ -311,11 +334,8 @@ class AftersalesFollowupPlan(models.Model):
             lead = plan.company_id.aftersales_visit_lead_days
             vals_list = [
                 plan._prepare_visit_vals(period, kind, day)
-                for period, kind, day in plan._occurrences()
+                for period, kind, day in plan._owed_occurrences()
                 if (plan, period) not in existing
-                # What fell due before the customer approved the plan is not
-                # owed any more.
-                and (not plan.approved_on or day >= plan.approved_on)
                 and fields.Date.subtract(day, days=lead) <= today
             ]
             if not vals_list:

@@ -166,6 +166,11 @@ class TestFollowupPlan(FollowupCase):
         self.assertEqual(
             set(plan.inspection_ids.mapped("period")), {"visit-1", "call-2027-02"}
         )
+        # Nor are they the plan's next visit: the daily run doesn't pick the
+        # plan again before its next owed visit is near.
+        self.assertGreater(plan.next_visit_date, date(2027, 2, 5))
+        with freeze_time("2027-02-05"):
+            self.assertNotIn(plan, Plan.search(Plan._visits_due_domain()))
 
     def test_bad_terms(self):
         count = self.env["aftersales.followup.plan"].search_count([])
