@@ -204,7 +204,7 @@ class AftersalesScrapRequest(models.Model):
         self.invalidate_recordset(["need_validation", "validated"])
         if self.validated and self.state == "draft":
             self.with_context(aftersales_scrap_approval=True).state = "approved"
-            self.message_post(body=_("Approved by the appraisal group."))
+            self._message_log(body=_("Approved by the appraisal group."))
         return result
 
     # Scrap ------------------------------------------------------------------

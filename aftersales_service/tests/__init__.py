@@ -7,3 +7,5 @@ from . import test_request_clock
 from . import test_dispatch
 from . import test_tours
 from . import test_portal
+from . import test_cron_concurrency
+from . import test_loaner_scrap_concurrency

@@ -84,8 +84,10 @@ class TestLastSpareRace(TransactionCase):
             tickets.unlink()
             env["stock.quant"].search([("product_id", "=", self.product_id)]).unlink()
             env["product.product"].browse(self.product_id).unlink()
-            env["res.users"].browse(self.user_ids).unlink()
-            env["res.partner"].browse(self.partner_id).unlink()
+            users = env["res.users"].browse(self.user_ids)
+            partners = users.partner_id | env["res.partner"].browse(self.partner_id)
+            users.unlink()
+            partners.unlink()
 
     def _race(self, hold=10):
         """The first user reserves and keeps the transaction open while the

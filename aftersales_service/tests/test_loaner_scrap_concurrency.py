@@ -1,0 +1,391 @@
+import threading
+from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase
+from odoo.tools import SQL, mute_logger
+
+LOANER_LOCK = "odoo.addons.aftersales_service.models.aftersales_loaner.lock_rows"
+WAREHOUSE = "aftersales_service.group_aftersales_warehouse"
+APPRAISAL = "aftersales_service.group_aftersales_appraisal"
+ENGINEER = "aftersales_service.group_aftersales_engineer"
+
+
+class CommittedRaceCase(TransactionCase):
+    """Two users act on the same record at the same moment, each in their own
+    transaction, as in ``test_stock_concurrency``: the data is committed
+    (the other transaction must see it), the first user acts and keeps the
+    transaction open while the second tries, and everything committed is
+    removed afterwards."""
+
+    # {key: groups} of the users each test needs.
+    race_users = {}
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.warehouse_id = env["stock.warehouse"]._aftersales_main(env.company).id
+            users = env["res.users"].create(
+                [
+                    {
+                        "name": f"Race {key}",
+                        "login": f"as_race_ls_{key}",
+                        "email": f"as_race_ls_{key}@example.com",
+                        "groups_id": [
+                            Command.link(env.ref(group).id) for group in groups
+                        ],
+                    }
+                    for key, groups in self.race_users.items()
+                ]
+            )
+            self.uid_of = dict(zip(self.race_users, users.ids, strict=True))
+            self.partner_id = env["res.partner"].create({"name": "Race Customer"}).id
+        self.addCleanup(self._remove_users)
+        self.product_ids = []
+        self.addCleanup(self._remove_stock)
+
+    def _remove_users(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            users = env["res.users"].browse(self.uid_of.values())
+            partners = users.partner_id
+            users.unlink()
+            (partners | env["res.partner"].browse(self.partner_id)).unlink()
+
+    def _remove_stock(self):
+        """Remove the products made for the test and all their stock: done
+        moves can't be deleted through the ORM, so their lines, moves and
+        valuation go by SQL first."""
+        if not self.product_ids:
+            return
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            products = env["product.product"].browse(self.product_ids).exists()
+            moves = env["stock.move"].search([("product_id", "in", products.ids)])
+            pickings = moves.picking_id
+            scraps = env["stock.scrap"].search([("product_id", "in", products.ids)])
+            for table in ("stock_valuation_layer", "stock_move_line", "stock_move"):
+                cr.execute(
+                    SQL(
+                        "DELETE FROM %s WHERE product_id IN %s",
+                        SQL.identifier(table),
+                        tuple(products.ids),
+                    )
+                )
+            env.invalidate_all()
+            scraps.write({"state": "draft"})
+            scraps.unlink()
+            pickings.unlink()
+            env["stock.quant"].search([("product_id", "in", products.ids)]).unlink()
+            env["stock.lot"].search([("product_id", "in", products.ids)]).unlink()
+            products.unlink()
+
+    def _product(self, env, name):
+        """A serial-numbered product, removed with all its stock after the
+        test."""
+        product = env["product.product"].create(
+            {"name": name, "type": "consu", "is_storable": True, "tracking": "serial"}
+        )
+        self.product_ids.append(product.id)
+        return product
+
+    def _race(self, first, second, hold=10):
+        """``first`` and ``second`` are (user key, action on an environment).
+        The first user acts and keeps the transaction open while the second
+        tries (at most ``hold`` seconds); then the first commits. Returns both
+        outcomes, "done" or the error raised, and under "order" who was
+        through first: ["second", "first"] when the second user had their
+        answer while the first transaction was still open, ["first",
+        "second"] when the second had to wait for the first to commit."""
+        first_acted = threading.Event()
+        second_done = threading.Event()
+        outcome = {"order": []}
+
+        def act(key, user, action):
+            if key == "second":
+                first_acted.wait(hold)
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, self.uid_of[user], {})
+                    try:
+                        action(env)
+                        env.flush_all()
+                        outcome[key] = "done"
+                    finally:
+                        if key == "first":
+                            first_acted.set()
+                            second_done.wait(hold)
+                            # Ends the transaction right after.
+                            outcome["order"].append(key)
+            except (UserError, psycopg2.Error) as error:
+                outcome[key] = error
+            finally:
+                first_acted.set()
+                if key == "second":
+                    outcome["order"].append(key)
+                    second_done.set()
+
+        threads = [
+            threading.Thread(target=act, args=("first", *first)),
+            threading.Thread(target=act, args=("second", *second)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(3 * hold)
+        return outcome
+
+
+class TestLoanerRace(CommittedRaceCase):
+    """Two warehouse users issue the same loaner unit to two customers at the
+    same moment: one ships it, the other is told at once, and the unit never
+    goes out twice."""
+
+    race_users = {"wh1": [WAREHOUSE], "wh2": [WAREHOUSE]}
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            unit = env["stock.lot"].create(
+                {
+                    "name": "RACE-LOANER",
+                    "product_id": self._product(env, "Race Cabinet (loaner)").id,
+                    "aftersales_is_loaner": True,
+                }
+            )
+            warehouse = env["stock.warehouse"].browse(self.warehouse_id)
+            env["stock.quant"]._update_available_quantity(
+                unit.product_id, warehouse.aftersales_loaner_location_id, 1, lot_id=unit
+            )
+            self.unit_id = unit.id
+            faulty = self._product(env, "Race Cabinet")
+            loaners = env["aftersales.loaner"]
+            for n in (1, 2):
+                ticket = env["helpdesk.ticket"].create(
+                    {
+                        "name": f"Race {n}",
+                        "description": "Cabinet down",
+                        "partner_id": self.partner_id,
+                    }
+                )
+                broken = env["stock.lot"].create(
+                    {"name": f"RACE-UNIT-{n}", "product_id": faulty.id}
+                )
+                loaners |= loaners.create(
+                    {
+                        "ticket_id": ticket.id,
+                        "partner_id": self.partner_id,
+                        "lot_id": broken.id,
+                        "trigger": "long_repair",
+                        "due_at": fields.Datetime.now() + timedelta(hours=48),
+                        "loaner_lot_id": unit.id,
+                    }
+                )
+            self.loaner_ids = loaners.ids
+        self.addCleanup(self._remove_loaners)
+
+    def _remove_loaners(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            loaners = env["aftersales.loaner"].browse(self.loaner_ids)
+            tickets = loaners.ticket_id
+            loaners.unlink()
+            tickets.unlink()
+
+    def _issue(self, index):
+        loaner_id = self.loaner_ids[index]
+        return lambda env: env["aftersales.loaner"].browse(loaner_id).action_issue()
+
+    def _race_to_issue(self, hold=10):
+        return self._race(("wh1", self._issue(0)), ("wh2", self._issue(1)), hold)
+
+    def _committed(self):
+        """The loaners' states, the done transfers of the unit, and where the
+        unit is."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            states = env["aftersales.loaner"].browse(self.loaner_ids).mapped("state")
+            lines = env["stock.move.line"].search(
+                [("lot_id", "=", self.unit_id), ("state", "=", "done")]
+            )
+            quants = env["stock.quant"].search(
+                [("lot_id", "=", self.unit_id), ("quantity", "!=", 0)]
+            )
+            return (
+                states,
+                len(lines.picking_id),
+                sorted((q.location_id.usage, q.quantity) for q in quants),
+            )
+
+    def test_one_issues_the_other_is_told(self):
+        outcome = self._race_to_issue()
+        self.assertEqual(outcome["first"], "done")
+        self.assertIsInstance(outcome["second"], UserError)
+        self.assertIn(
+            "Loaner RACE-LOANER is being issued by another user", str(outcome["second"])
+        )
+        # Told while the first transaction was still open, without waiting.
+        self.assertEqual(outcome["order"], ["second", "first"])
+        self.assertEqual(self._committed(), (["issued", "due"], 1, [("customer", 1.0)]))
+
+    def test_without_the_lock_the_second_waits_then_fails_raw(self):
+        """The same race with the lock taken out. The second transaction
+        still reads the unit as available (its snapshot predates the first
+        one's commit), so it builds and validates a transfer of its own:
+        Odoo's quant updates skip the quant the first transaction holds, so
+        nothing stops it there. It stops only when its writes are flushed and
+        it updates the unit's own row (``stock_lot``: loaner status and
+        location), which the first transaction changed: it waits for the first
+        to commit, then PostgreSQL aborts it with a serialization failure
+        ("could not serialize access due to concurrent update"). The unit
+        still goes out once, but the second user waits as long as the first
+        transaction lasts and gets a raw database error instead of the clear
+        message at once: the lock is what turns the conflict into that
+        message."""
+        with (
+            patch(LOANER_LOCK, lambda records, message: None),
+            mute_logger("odoo.sql_db"),
+        ):
+            outcome = self._race_to_issue(hold=2)
+        self.assertEqual(outcome["first"], "done")
+        self.assertIsInstance(outcome["second"], psycopg2.errors.SerializationFailure)
+        self.assertEqual(outcome["order"], ["first", "second"])
+        self.assertEqual(self._committed(), (["issued", "due"], 1, [("customer", 1.0)]))
+
+
+class TestScrapRace(CommittedRaceCase):
+    """Two appraisers approve, then two warehouse users carry out, the same
+    scrap request at the same moment: one goes through, the other is told at
+    once, and the unit is scrapped once."""
+
+    race_users = {
+        "requester": [ENGINEER],
+        "appraiser1": [APPRAISAL],
+        "appraiser2": [APPRAISAL],
+        "wh1": [WAREHOUSE],
+        "wh2": [WAREHOUSE],
+    }
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.uid_of["requester"], {})
+            root = env(user=SUPERUSER_ID)
+            unit = root["stock.lot"].create(
+                {
+                    "name": "RACE-SCRAP",
+                    "product_id": self._product(root, "Race Drive Board").id,
+                }
+            )
+            location = (
+                root["stock.warehouse"]
+                .browse(self.warehouse_id)
+                .aftersales_repair_location_id
+            )
+            root["stock.quant"]._update_available_quantity(
+                unit.product_id, location, 1, lot_id=unit
+            )
+            self.location_id = location.id
+            request = env["aftersales.scrap.request"].create(
+                {
+                    "product_id": unit.product_id.id,
+                    "lot_id": unit.id,
+                    "location_id": location.id,
+                    "reason": "repair_failed",
+                    "reason_details": "Drive board burnt twice; beyond repair.",
+                }
+            )
+            request.request_validation()
+            self.request_id = request.id
+            self.request_name = request.name
+        self.addCleanup(self._remove_request)
+
+    def _remove_request(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["aftersales.scrap.request"].browse(self.request_id).unlink()
+
+    def _act(self, method):
+        request_id = self.request_id
+        return lambda env: getattr(
+            env["aftersales.scrap.request"].browse(request_id), method
+        )()
+
+    def _committed(self):
+        """The request's state, its reviews, its stock scraps and the unit
+        left where it was taken from."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            request = env["aftersales.scrap.request"].browse(self.request_id)
+            scraps = env["stock.scrap"].search([("origin", "=", self.request_name)])
+            left = env["stock.quant"]._get_available_quantity(
+                request.product_id,
+                env["stock.location"].browse(self.location_id),
+                lot_id=request.lot_id,
+                strict=True,
+            )
+            return {
+                "state": request.state,
+                "validation": request.validation_status,
+                "reviews": [(r.status, r.done_by.id) for r in request.review_ids],
+                "scraps": scraps.mapped("state"),
+                "scrapped_by": request.done_by_id.id,
+                "left": left,
+            }
+
+    def test_one_appraiser_approves_the_other_is_told(self):
+        outcome = self._race(
+            ("appraiser1", self._act("validate_tier")),
+            ("appraiser2", self._act("validate_tier")),
+        )
+        self.assertEqual(outcome["first"], "done")
+        self.assertIsInstance(outcome["second"], UserError)
+        self.assertEqual(outcome["order"], ["second", "first"])
+        self.assertIn(
+            f"Scrap request {self.request_name} is being reviewed or scrapped by "
+            "another user",
+            str(outcome["second"]),
+        )
+        self.assertEqual(
+            self._committed(),
+            {
+                "state": "approved",
+                "validation": "validated",
+                "reviews": [("approved", self.uid_of["appraiser1"])],
+                "scraps": [],
+                "scrapped_by": False,
+                "left": 1.0,
+            },
+        )
+
+    def test_one_warehouse_user_scraps_the_other_is_told(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.uid_of["appraiser1"], {})
+            env["aftersales.scrap.request"].browse(self.request_id).validate_tier()
+        outcome = self._race(
+            ("wh1", self._act("action_scrap")), ("wh2", self._act("action_scrap"))
+        )
+        self.assertEqual(outcome["first"], "done")
+        self.assertIsInstance(outcome["second"], UserError)
+        self.assertEqual(outcome["order"], ["second", "first"])
+        self.assertIn(
+            f"Scrap request {self.request_name} is being scrapped by another user",
+            str(outcome["second"]),
+        )
+        self.assertEqual(
+            self._committed(),
+            {
+                "state": "done",
+                "validation": "validated",
+                "reviews": [("approved", self.uid_of["appraiser1"])],
+                "scraps": ["done"],
+                "scrapped_by": self.uid_of["wh1"],
+                "left": 0.0,
+            },
+        )
