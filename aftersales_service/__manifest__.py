@@ -69,4 +69,5 @@
     "demo": [
         "demo/aftersales_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
 }
