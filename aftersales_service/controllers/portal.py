@@ -188,6 +188,26 @@ class AftersalesPortal(CustomerPortal):
                 )
         return request.redirect(ticket_sudo.get_portal_url())
 
+    def _ticket_get_page_view_values(self, ticket, access_token, **kwargs):
+        values = super()._ticket_get_page_view_values(ticket, access_token, **kwargs)
+        values["aftersales_rating_token"] = self._aftersales_rating_token(ticket)
+        return values
+
+    def _aftersales_rating_token(self, ticket):
+        """The token that lets the customer rate their closed request from
+        the portal, the way the rating mail's links do; none once they
+        rated it."""
+        ticket_sudo = ticket.sudo()
+        if not ticket_sudo.stage_id.closed:
+            return False
+        customer = ticket_sudo._rating_get_partner()
+        ratings = ticket_sudo.rating_ids.filtered(
+            lambda rating: rating.partner_id == customer
+        )
+        if ratings.filtered("consumed"):
+            return False
+        return ratings[:1].access_token or ticket_sudo._rating_get_access_token()
+
 
 class AftersalesTicketController(HelpdeskTicketController):
     """The online fault report: the customer picks one of their units, so

@@ -72,3 +72,26 @@ class TestPortalReopen(HttpCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertTrue(self.mine.stage_id.closed)
+
+    def test_rate_own_closed_request(self):
+        self.authenticate("as_portal_reopen", "as_portal_reopen")
+        page = self.url_open(f"/my/ticket/{self.mine.id}").text
+        token = re.search(r'href="/rate/([^/"]+)/5"', page).group(1)
+        # The rating page, then its form with a comment.
+        csrf = self._csrf(f"/rate/{token}/5")
+        response = self.url_open(
+            f"/rate/{token}/submit_feedback",
+            data={"csrf_token": csrf, "rate": 5, "feedback": "Fast and clean."},
+        )
+        self.assertEqual(response.status_code, 200)
+        rating = self.mine.rating_ids.filtered("consumed")
+        self.assertEqual(
+            (rating.rating, rating.partner_id), (5, self.portal.partner_id)
+        )
+        # Rated once: the page no longer offers it.
+        self.assertNotIn("/rate/", self.url_open(f"/my/ticket/{self.mine.id}").text)
+
+    def test_open_request_is_not_rated(self):
+        self.mine.action_reopen()
+        self.authenticate("as_portal_reopen", "as_portal_reopen")
+        self.assertNotIn("/rate/", self.url_open(f"/my/ticket/{self.mine.id}").text)
