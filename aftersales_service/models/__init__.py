@@ -33,4 +33,5 @@ from . import aftersales_inspection
 from . import aftersales_training
 from . import aftersales_kpi
 from . import aftersales_fault_analysis
+from . import ir_actions_report
 from . import ir_module_module

@@ -1,7 +1,9 @@
 import base64
+import io
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
+from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_qweb import QWebException
 
@@ -190,6 +192,25 @@ class TestDispatchFlow(DispatchCase):
         )
         self.assertNotIn("Wang Wei", blank)
         self.assertIn("Actions Taken", blank)
+
+    def test_several_orders_print_at_once(self):
+        """Several dispatch orders in one PDF, each from a new page, with
+        Debian's wkhtmltopdf too (it converts one document per run)."""
+        dispatches = self._plan(self._request()) | self._plan(self._request())
+        pdf, __ = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("aftersales_service.report_dispatch", dispatches.ids)
+        )
+        reader = PdfFileReader(io.BytesIO(pdf))
+        starts = [
+            number
+            for number, page in enumerate(reader.pages)
+            for dispatch in dispatches
+            if dispatch.name in page.extract_text()
+        ]
+        self.assertEqual(len(starts), 2)
+        self.assertEqual(len(set(starts)), 2, "each order starts its own page")
 
     def test_order_of_the_steps(self):
         dispatch = self._plan(self._request())

@@ -1,0 +1,52 @@
+import functools
+import subprocess
+
+from lxml import etree, html
+
+from odoo import models
+
+from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+
+@functools.cache
+def _wkhtmltopdf_converts_one_document():
+    """Whether wkhtmltopdf is built on an unpatched Qt (Debian's package):
+    such a build converts one HTML document per run and refuses several."""
+    try:
+        version = subprocess.run(
+            [_get_wkhtmltopdf_bin(), "--version"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return b"patched qt" not in version.lower()
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    def _run_wkhtmltopdf(self, bodies, report_ref=False, **kwargs):
+        """Print several of the add-on's forms at once (dispatch orders,
+        visit reports...) with an unpatched wkhtmltopdf too: their pages go
+        into one document, each form starting a new page."""
+        if (
+            len(bodies) > 1
+            and report_ref
+            and self._get_report(report_ref).model.startswith("aftersales.")
+            and _wkhtmltopdf_converts_one_document()
+        ):
+            bodies = [_one_document(bodies)]
+        return super()._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
+
+
+def _one_document(bodies):
+    """The HTML bodies of several records as one document: the first one's
+    head, then each one's body content on new pages."""
+    document = html.fromstring(bodies[0])
+    body = document.find("body")
+    for other in bodies[1:]:
+        body.append(etree.Element("div", style="page-break-before: always;"))
+        body.extend(html.fromstring(other).find("body"))
+    return etree.tostring(document, method="html", encoding="unicode")
