@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
+from odoo.tools import file_open
+from odoo.tools.translate import PoFileReader
 
 
 class TestChinese(TransactionCase):
@@ -86,3 +88,17 @@ class TestChinese(TransactionCase):
             self.zh.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress").name,
             "处理中",
         )
+
+    def test_every_helpdesk_mgmt_term_has_its_chinese(self):
+        def terms(path, translated=False):
+            with file_open(path, "rb") as handle:
+                return {
+                    entry["src"]
+                    for entry in PoFileReader(handle)
+                    if entry["value"] or not translated
+                }
+
+        missing = terms("helpdesk_mgmt/i18n/helpdesk_mgmt.pot") - terms(
+            "aftersales_service/i18n_helpdesk_mgmt/zh_CN.po", translated=True
+        )
+        self.assertFalse(missing)
