@@ -1,4 +1,7 @@
+from bisect import bisect_right
 from datetime import timedelta
+
+import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -101,16 +104,41 @@ class AftersalesServiceLevel(models.Model):
 
     # Clock arithmetic -------------------------------------------------------
 
-    def _add_hours(self, start, hours):
-        """The moment ``hours`` of this level's clock after ``start`` (naive
-        UTC datetimes, as Odoo stores them): every hour when 7×24, the working
-        hours of its calendar (public holidays excluded) otherwise."""
+    def _add_hours(self, moments):
+        """[(start, hours)] -> [the moment ``hours`` of this level's clock
+        after ``start``], naive UTC datetimes as Odoo stores them: every hour
+        when 7×24, the working hours of its calendar (public holidays
+        excluded) otherwise.
+
+        The calendar's working intervals are computed once for all the
+        moments, over the two weeks after the latest start; a moment beyond
+        them (more than two weeks of working hours) is planned on its own
+        with ``resource.calendar.plan_hours``, which these results equal."""
         self.ensure_one()
         if self.around_the_clock or not self.calendar_id:
-            return start + timedelta(hours=hours)
-        if hours <= 0:
-            return start
-        return self.calendar_id.plan_hours(hours, start, compute_leaves=True)
+            return [start + timedelta(hours=hours) for start, hours in moments]
+        timed = [start for start, hours in moments if hours > 0]
+        if not timed:
+            return [start for start, __ in moments]
+        intervals = [
+            (begin, end)
+            for begin, end, __ in self.calendar_id._work_intervals_batch(
+                pytz.utc.localize(min(timed)),
+                pytz.utc.localize(max(timed) + timedelta(days=14)),
+            )[False]
+        ]
+        ends = [end for __, end in intervals]
+        result = []
+        for start, hours in moments:
+            deadline = start if hours <= 0 else None
+            if deadline is None:
+                deadline = _walk(intervals, ends, pytz.utc.localize(start), hours)
+            if deadline is None:
+                deadline = self.calendar_id.plan_hours(
+                    hours, start, compute_leaves=True
+                )
+            result.append(deadline)
+        return result
 
     def _hours_between(self, start, end):
         """Hours of this level's clock between two naive UTC datetimes."""
@@ -120,3 +148,20 @@ class AftersalesServiceLevel(models.Model):
         if self.around_the_clock or not self.calendar_id:
             return (end - start).total_seconds() / 3600
         return self.calendar_id.get_work_hours_count(start, end, compute_leaves=True)
+
+
+def _walk(intervals, ends, start, hours):
+    """Spend ``hours`` of the working ``intervals`` (sorted, aware; ``ends``
+    their ends) from ``start``: the naive UTC moment they run out, or None
+    when the intervals run out first."""
+    for begin, end in intervals[bisect_right(ends, start) :]:
+        begin = max(begin, start)
+        available = (end - begin).total_seconds() / 3600
+        if hours <= available:
+            return (
+                (begin + timedelta(hours=hours))
+                .astimezone(pytz.utc)
+                .replace(tzinfo=None)
+            )
+        hours -= available
+    return None

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -521,18 +522,26 @@ class HelpdeskTicket(models.Model):
         "repair_paused_hours",
     )
     def _compute_deadlines(self):
+        # Per service level, all the clocks of the batch at once: the
+        # calendar's working hours are computed once.
+        clocks = defaultdict(list)  # level: [(ticket, phase, start, hours)]
         for ticket in self:
-            level = ticket.service_level_id
             for phase in PHASES:
                 start = ticket._phase_start(phase)
-                ticket[f"{phase}_deadline"] = (
-                    level
-                    and start
-                    and level._add_hours(
-                        start,
-                        ticket._phase_target(phase) + ticket._phase_paused_hours(phase),
+                if ticket.service_level_id and start:
+                    hours = ticket._phase_target(phase)
+                    hours += ticket._phase_paused_hours(phase)
+                    clocks[ticket.service_level_id].append(
+                        (ticket, phase, start, hours)
                     )
-                )
+                else:
+                    ticket[f"{phase}_deadline"] = False
+        for level, todo in clocks.items():
+            deadlines = level._add_hours(
+                [(start, hours) for __, __, start, hours in todo]
+            )
+            for (ticket, phase, __, __), deadline in zip(todo, deadlines, strict=True):
+                ticket[f"{phase}_deadline"] = deadline
 
     @api.depends(
         "ack_done_at",
@@ -839,31 +848,33 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # One look-up per company and moment of reporting, not per request.
+        on_call = {}
+        now = fields.Datetime.now()
         for vals in vals_list:
             if not vals.get("user_id"):
-                on_call = self._on_call_user(vals)
-                if on_call:
-                    vals["user_id"] = on_call.id
+                key = (
+                    vals.get("company_id") or self.env.company.id,
+                    fields.Datetime.to_datetime(vals.get("reported_at")) or now,
+                )
+                if key not in on_call:
+                    on_call[key] = self._on_call_user(*key)
+                if on_call[key]:
+                    vals["user_id"] = on_call[key].id
         tickets = super().create(vals_list)
         tickets._check_repeat_faults()
-        tickets.filtered(
-            lambda t: t.channel_id == self._complaint_channel()
-        )._escalate_complaint()
+        complaint = self._complaint_channel()
+        tickets.filtered(lambda t: t.channel_id == complaint)._escalate_complaint()
         tickets.filtered("clock_paused")._apply_pause_changes()
         tickets._owe_loaner_for_long_repairs()
         return tickets
 
     @api.model
-    def _on_call_user(self, vals):
-        """The engineer on call for a request reported outside the company's
-        business hours (7*24 小时值班制度); nobody during business hours."""
-        company = (
-            self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-        )
-        reported = (
-            fields.Datetime.to_datetime(vals.get("reported_at"))
-            or fields.Datetime.now()
-        )
+    def _on_call_user(self, company_id, reported):
+        """The engineer on call for a request of ``company_id`` reported at
+        ``reported`` (naive UTC) outside the company's business hours (7*24
+        小时值班制度); nobody during business hours."""
+        company = self.env["res.company"].browse(company_id)
         calendar = company.resource_calendar_id
         if calendar:
             start = pytz.utc.localize(reported)
