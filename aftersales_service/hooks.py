@@ -29,11 +29,13 @@ def uninstall_hook(env):
     other records still use (a failed delete is logged as an error):
 
     - business records of other apps that came with the add-on are kept;
+    - the index it added on serial numbers goes;
     - activities of the add-on's activity types are removed;
     - the add-on's own tables are emptied at once, after the links that other
       apps' tables have to them (the add-on's own columns, dropped next)
       are released."""
     cr = env.cr
+    cr.execute("DROP INDEX IF EXISTS stock_lot_aftersales_name_index")
     cr.execute(
         "DELETE FROM ir_model_data WHERE module = 'aftersales_service' AND model IN %s",
         [KEPT_MODELS],
