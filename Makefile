@@ -16,7 +16,7 @@ ODOO := $(PYTHON) -m odoo
 # PDF reports (with Chinese fonts) and the browser tests.
 APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium
 
-.PHONY: run test lint pot odoo deps pg conf clean screenshots demo-db
+.PHONY: run test lint pot odoo deps pg conf clean screenshots demo-db bench soak
 
 odoo:
 	@tools/check-odoo
@@ -69,6 +69,19 @@ lint: deps
 # the add-on's tests and the outside-client tests under pytest-odoo.
 test: deps pg conf lint
 	@tools/run-tests $(CONF) $(TEST_DB)
+
+# The add-on beside its reference, measured in one run: bench/RESULTS.md.
+# Sizes: $(PYTHON) bench/bench.py --help; pass them as BENCH_ARGS="...".
+bench: deps pg conf $(VAR)/bench-deps.stamp
+	$(PYTHON) bench/bench.py $(CONF) $(BENCH_ARGS)
+
+$(VAR)/bench-deps.stamp: bench/requirements.txt
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r bench/requirements.txt
+	@touch $@
+
+# Scheduled actions killed (SIGKILL) mid-run and run again: bench/SOAK.md.
+soak: deps pg conf
+	$(PYTHON) bench/soak.py $(CONF) $(SOAK_ARGS)
 
 # Regenerate the translation template from the test database.
 pot: deps pg conf

@@ -1,13 +1,16 @@
 """Odoo as an outside program sees it: a server started on free loopback
 ports, and a JSON-RPC client. Shared by the outside-client tests
-(``tests/``), the lifecycle tests (``lifecycle/``) and the benchmark
-(``bench/``)."""
+(``tests/``), the lifecycle tests (``lifecycle/``), the benchmark and the
+soak run (``bench/``)."""
 
 import json
+import os
+import platform
 import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 
 def free_port():
@@ -101,3 +104,18 @@ class OdooClient:
             list(args),
             kwargs,
         )
+
+
+def provenance():
+    """When, on what code and machine a measurement ran, for its report."""
+    revision = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        cwd=Path(__file__).resolve().parent,
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M')}, code `{revision}`, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )

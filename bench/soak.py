@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+"""make soak: kill a scheduled action (SIGKILL) after its first committed
+batch, run it again, and prove that nothing was done twice or left out.
+
+Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
+
+1. Creates the database from scratch (aftersales_service, no demo data).
+2. Seeds it through the ORM: N running contracts whose renewal notice is due
+   today, and M approved follow-up plans with visits due.
+3. For each job (renewal notices, then follow-up visits): runs the method its
+   scheduled action calls in an Odoo shell, kills that process as soon as the
+   first batch is committed, runs it again to the end, and counts in SQL what
+   each contract and plan got.
+4. Prints a markdown report and writes it to bench/SOAK.md. Exit status 1 when
+   a check fails.
+
+Odoo logs go to .var/log/soak-*.log (next to the config file). Everything
+stays on the database server of the config file (loopback).
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+from dateutil.relativedelta import relativedelta
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.modules.registry import Registry
+from odoo.sql_db import connection_info_for
+from odoo.tools import config
+
+TOP = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TOP / "tools"))
+from odoo_harness import provenance
+
+REPORT = TOP / "bench" / "SOAK.md"
+
+# The two jobs: the method their scheduled action calls, run with its default
+# batch size, and how far the job got, in SQL.
+JOBS = {
+    "renewal": {
+        "title": "Renewal notices",
+        "call": 'env["aftersales.contract"]._cron_send_notices',
+        "batch": 200,
+        "unit": "contracts",
+        "progress": """SELECT count(*) FROM aftersales_contract
+                        WHERE renewal_notice_date IS NOT NULL""",
+    },
+    "visits": {
+        "title": "Follow-up visits",
+        "call": 'env["aftersales.followup.plan"]._cron_schedule_visits',
+        "batch": 100,
+        "unit": "plans",
+        "progress": "SELECT count(DISTINCT plan_id) FROM aftersales_inspection",
+    },
+}
+
+# What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
+# each counted: every seeded contract must have exactly one of each. The mail
+# is told by its subject, as the add-on's tests do (the customers speak
+# English: the only language installed).
+NOTICE_TRACES = {
+    "mail to the customer": """
+        SELECT count(*) FROM mail_mail mm
+          JOIN mail_message m ON m.id = mm.mail_message_id
+         WHERE m.model = 'aftersales.contract' AND m.res_id = c.id
+           AND m.subject LIKE '%% ends on %%'""",
+    "chatter note": """
+        SELECT count(*) FROM mail_message m
+         WHERE m.model = 'aftersales.contract' AND m.res_id = c.id
+           AND m.message_type = 'notification'
+           AND m.body LIKE '%%Renewal notice sent to%%'""",
+    "renewal activity": """
+        SELECT count(*) FROM mail_activity a
+         WHERE a.res_model = 'aftersales.contract' AND a.res_id = c.id
+           AND a.activity_type_id = %(renewal_type)s""",
+    "pre-expiry visit activity": """
+        SELECT count(*) FROM mail_activity a
+         WHERE a.res_model = 'aftersales.contract' AND a.res_id = c.id
+           AND a.activity_type_id = %(visit_type)s""",
+    "to-renew state and notice date": """
+        SELECT count(*) WHERE c.state = 'to_renew'
+           AND c.renewal_notice_date IS NOT NULL""",
+}
+ACTIVITY_TYPES = """
+    SELECT name, res_id FROM ir_model_data
+     WHERE module = 'aftersales_service'
+       AND name IN ('mail_activity_type_contract_renewal',
+                    'mail_activity_type_pre_expiry_visit')"""
+VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
+ACTIVITIES_PER_VISIT = """
+    SELECT count(a.id) FROM aftersales_inspection i
+      LEFT JOIN mail_activity a
+        ON a.res_model = 'aftersales.inspection' AND a.res_id = i.id
+     GROUP BY i.id"""
+
+
+def code(job):
+    """The Python the Odoo shell runs for ``job``."""
+    return f"{job['call']}(batch_size={job['batch']})"
+
+
+def scalar(cr, sql, params=None):
+    cr.execute(sql, params)
+    return cr.fetchone()[0]
+
+
+class Soak:
+    def __init__(self, conf, db, logs):
+        self.conf, self.db, self.logs = conf, db, logs
+        self.seconds = {}  # phase: seconds
+        self.checks = []  # (what was checked, passed)
+
+    @contextmanager
+    def phase(self, name):
+        start = time.monotonic()
+        yield
+        self.seconds[name] = time.monotonic() - start
+
+    def check(self, label, passed, detail=""):
+        self.checks.append((f"{label} {detail}".strip(), passed))
+        print("ok  " if passed else "FAIL", self.checks[-1][0], flush=True)
+
+    @contextmanager
+    def cursor(self, db=None):
+        """A psycopg2 cursor outside Odoo, in autocommit: each query sees what
+        the job has committed so far."""
+        conn = psycopg2.connect(**connection_info_for(db or self.db)[1])
+        conn.autocommit = True
+        try:
+            yield conn.cursor()
+        finally:
+            conn.close()
+
+    def odoo(self, *args, log, **popen):
+        """Start an Odoo command on the database, logging to soak-LOG.log."""
+        command = [sys.executable, "-m", "odoo", *args, "-c", self.conf, "-d", self.db]
+        command += ["--no-http", f"--logfile={self.logs / f'soak-{log}.log'}"]
+        return subprocess.Popen(command, **popen)
+
+    def create_database(self):
+        with self.cursor("postgres") as cr:
+            cr.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
+        shutil.rmtree(config.filestore(self.db), ignore_errors=True)
+        install = self.odoo(
+            "-i",
+            "aftersales_service",
+            "--without-demo=all",
+            "--stop-after-init",
+            log="install",
+        )
+        if install.wait():
+            sys.exit(f"Installing aftersales_service failed: see {self.logs}")
+
+    # Seed ---------------------------------------------------------------------
+
+    def seed(self, contracts, plans):
+        """Create the contracts and plans, a few batch creates in one
+        transaction; return the ids of the contracts due a renewal notice and
+        the (plan id, period) of the visits one uninterrupted run creates."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # The jobs' context (today in their time zone); the seed itself
+            # leaves no chatter.
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            today = fields.Date.context_today(env.user)
+            company = env.company
+            manager, engineer = env["res.users"].create(
+                [
+                    {
+                        "name": f"Soak {role}",
+                        "login": f"soak_{role}",
+                        "email": f"soak_{role}@example.com",
+                        "groups_id": [
+                            Command.link(
+                                env.ref(
+                                    f"aftersales_service.group_aftersales_{role}"
+                                ).id
+                            )
+                        ],
+                    }
+                    for role in ("account_manager", "engineer")
+                ]
+            )
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Soak Customer {i}", "email": f"customer{i}@example.com"}
+                    for i in range(max(contracts // 10, 1))
+                ]
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Soak Control Cabinet",
+                    "type": "consu",
+                    "is_storable": True,
+                    "tracking": "serial",
+                }
+            )
+            # One serial-numbered unit per contract (a unit has one running
+            # contract at a time).
+            units = env["stock.lot"].create(
+                [
+                    {"name": f"SOAK-{i:06d}", "product_id": product.id}
+                    for i in range(contracts + plans)
+                ]
+            )
+            # Renewal due today: a one-year contract ending 1 to "notice days"
+            # days from now (still due if midnight passes during the run).
+            notice_days = company.aftersales_renewal_notice_days or 1
+            ends = [
+                today + timedelta(days=1 + i % notice_days) for i in range(contracts)
+            ]
+            terms = [(end - relativedelta(years=1, days=-1), end) for end in ends]
+            # The plans' contracts: one year, started 0 to 89 days ago.
+            starts = [today - timedelta(days=i % 90) for i in range(plans)]
+            terms += [
+                (start, start + relativedelta(years=1, days=-1)) for start in starts
+            ]
+            level = env.ref("aftersales_service.service_level_standard")
+            all_contracts = env["aftersales.contract"].create(
+                [
+                    {
+                        "partner_id": customers[i % len(customers)].id,
+                        "service_level_id": level.id,
+                        "user_id": manager.id,
+                        "engineer_id": engineer.id,
+                        "date_start": start,
+                        "date_end": end,
+                        "amount": 12000,
+                        "lot_ids": [Command.set(units[i].ids)],
+                    }
+                    for i, (start, end) in enumerate(terms)
+                ]
+            )
+            all_contracts.action_start()
+            # The standard preset's plan, approved by the customer the day the
+            # contract started: the job catches up on every visit from then to
+            # today + the company's lead days.
+            preset = env.ref("aftersales_service.followup_preset_standard")
+            plan_records = env["aftersales.followup.plan"].create(
+                [
+                    {
+                        "contract_id": contract.id,
+                        "engineer_id": engineer.id,
+                        "preset_id": preset.id,
+                        **preset._terms_values(),
+                        "state": "approved",
+                        "submitted_on": contract.date_start,
+                        "approved_on": contract.date_start,
+                        "approved_by": "Soak",
+                    }
+                    for contract in all_contracts[contracts:]
+                ]
+            )
+            # The visits owed, from the plans' promised occurrences alone.
+            horizon = today + timedelta(days=company.aftersales_visit_lead_days)
+            visits = {
+                (plan.id, period)
+                for plan in plan_records
+                for period, _kind, day in plan._occurrences()
+                if plan.approved_on <= day <= horizon
+            }
+            return all_contracts[:contracts].ids, visits
+
+    # Kill, restart ------------------------------------------------------------
+
+    def run_killed_then_again(self, name, total):
+        """Run job ``name`` in an Odoo shell, SIGKILL it once its first batch
+        is committed, then run it again to the end; return what was done at
+        the kill and after the restart."""
+        job = JOBS[name]
+        with self.cursor() as cr:
+            self.check(
+                f"{name}: nothing done before the run", scalar(cr, job["progress"]) == 0
+            )
+            with self.phase(f"{name}: run until the kill"):
+                shell = self.odoo(
+                    "shell", log=f"{name}-killed", stdin=subprocess.PIPE, text=True
+                )
+                shell.stdin.write(code(job))
+                shell.stdin.close()
+                while not scalar(cr, job["progress"]) and shell.poll() is None:
+                    time.sleep(0.05)
+                os.kill(shell.pid, signal.SIGKILL)
+                shell.wait()
+                # PostgreSQL rolls back the killed process's open transaction
+                # once it sees its connection closed: wait for that before
+                # counting what was committed.
+                backend = (
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                )
+                while scalar(cr, backend, [f"odoo-{shell.pid}"]):
+                    time.sleep(0.05)
+            at_kill = scalar(cr, job["progress"])
+            self.check(
+                f"{name}: killed after its first batch, before the end",
+                shell.returncode == -signal.SIGKILL and 0 < at_kill < total,
+                f"({at_kill} of {total} {job['unit']} done)",
+            )
+            with self.phase(f"{name}: restart to the end"):
+                shell = self.odoo(
+                    "shell", log=f"{name}-restart", stdin=subprocess.PIPE, text=True
+                )
+                shell.communicate(code(job))
+            self.check(f"{name}: restart ran to the end", shell.returncode == 0)
+            return at_kill, scalar(cr, job["progress"])
+
+    # Checks -------------------------------------------------------------------
+
+    def check_one_each(self, label, counts):
+        """Each count must be 1; return the extra copies found."""
+        missing = sum(1 for count in counts if count == 0)
+        extra = sum(count - 1 for count in counts if count > 1)
+        self.check(
+            f"{label}: exactly one each",
+            not missing and not extra,
+            f"({len(counts)} checked, {missing} without, {extra} extra)",
+        )
+        return extra
+
+    def check_notices(self, contract_ids):
+        """Return the duplicates: extra copies of any trace of a notice."""
+        with self.cursor() as cr:
+            cr.execute(ACTIVITY_TYPES)
+            types = dict(cr.fetchall())
+            columns = ", ".join(f"({sql})" for sql in NOTICE_TRACES.values())
+            cr.execute(
+                f"SELECT {columns} FROM aftersales_contract c"
+                " WHERE c.id = ANY(%(ids)s)",
+                {
+                    "ids": contract_ids,
+                    "renewal_type": types["mail_activity_type_contract_renewal"],
+                    "visit_type": types["mail_activity_type_pre_expiry_visit"],
+                },
+            )
+            rows = cr.fetchall()
+        self.check(
+            "renewal: all seeded contracts found", len(rows) == len(contract_ids)
+        )
+        return sum(
+            self.check_one_each(
+                f"renewal: {trace} per contract", [row[i] for row in rows]
+            )
+            for i, trace in enumerate(NOTICE_TRACES)
+        )
+
+    def check_visits(self, expected):
+        """Return the duplicates: extra copies of a visit or of its activity."""
+        with self.cursor() as cr:
+            cr.execute(VISITS)
+            found = {(plan, period): count for plan, period, count in cr.fetchall()}
+            cr.execute(ACTIVITIES_PER_VISIT)
+            activities = [count for (count,) in cr.fetchall()]
+        unexpected = sorted(found.keys() - expected)
+        self.check(
+            "visits: none but the due ones",
+            not unexpected,
+            f"({len(unexpected)} unexpected {unexpected[:3]})" if unexpected else "",
+        )
+        self.check(
+            "visits: as many as one uninterrupted run creates",
+            sum(found.values()) == len(expected),
+            f"({sum(found.values())} created, {len(expected)} expected)",
+        )
+        counts = [found.get(key, 0) for key in expected]
+        return self.check_one_each(
+            "visits: inspection per (plan, period)", counts
+        ) + self.check_one_each("visits: engineer activity per inspection", activities)
+
+    def check_logs(self):
+        """The project's log check: no WARNING or ERROR from Odoo."""
+        logs = sorted(self.logs.glob("soak-*.log"))
+        checklog = subprocess.run(
+            [sys.executable, TOP / "tools" / "checklog", *logs],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        self.check(
+            "Odoo logged no warning or error", checklog.returncode == 0, checklog.stderr
+        )
+
+    # Report -------------------------------------------------------------------
+
+    def report(self, jobs):
+        """``jobs``: (name, size, done at kill, done after restart, duplicates)."""
+        lines = [
+            "# Soak: scheduled actions killed mid-run, then run again",
+            "",
+            (
+                f"{provenance()}, database `{self.db}`. Each job runs in an Odoo "
+                "shell, is "
+                "killed (SIGKILL) once its first batch is committed, then runs "
+                "again to the end."
+            ),
+            "",
+            "| Job | Size | Done at kill | Done after restart | Duplicates found |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {JOBS[name]['title']}: `{code(JOBS[name])}` "
+                f"| {size} | {at_kill} | {after} | {dupes} |"
+                for name, size, at_kill, after, dupes in jobs
+            ),
+            "",
+            "| Check | Result |",
+            "|---|---|",
+            *(
+                f"| {label} | {'pass' if ok else '**FAIL**'} |"
+                for label, ok in self.checks
+            ),
+            "",
+            "| Phase | Seconds |",
+            "|---|---|",
+            *(f"| {name} | {seconds:.1f} |" for name, seconds in self.seconds.items()),
+            f"| total | {sum(self.seconds.values()):.1f} |",
+            "",
+        ]
+        text = "\n".join(lines)
+        print("\n" + text)
+        REPORT.write_text(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("conf", help="Odoo configuration file")
+    parser.add_argument("--db", default="aftersales_soak")
+    parser.add_argument("--contracts", type=int, default=3000)
+    parser.add_argument("--plans", type=int, default=1500)
+    args = parser.parse_args()
+    # To be cut halfway, each job needs more than one batch.
+    for option, count, job in (
+        ("contracts", args.contracts, "renewal"),
+        ("plans", args.plans, "visits"),
+    ):
+        if count <= JOBS[job]["batch"]:
+            parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
+    logs = Path(args.conf).resolve().parent / "log"
+    logs.mkdir(exist_ok=True)
+    for old in logs.glob("soak-*.log"):
+        old.unlink()
+    # The seed's ORM (in this process) logs to soak-seed.log.
+    config.parse_config(["-c", args.conf, f"--logfile={logs / 'soak-seed.log'}"])
+    soak = Soak(args.conf, args.db, logs)
+
+    with soak.phase("create database"):
+        soak.create_database()
+    with soak.phase("seed"):
+        contract_ids, visits = soak.seed(args.contracts, args.plans)
+    at_kill, after = soak.run_killed_then_again("renewal", args.contracts)
+    with soak.phase("renewal: checks"):
+        duplicates = soak.check_notices(contract_ids)
+    jobs = [("renewal", f"{args.contracts} contracts", at_kill, after, duplicates)]
+    at_kill, after = soak.run_killed_then_again("visits", args.plans)
+    with soak.phase("visits: checks"):
+        duplicates = soak.check_visits(visits)
+    size = f"{args.plans} plans, {len(visits)} visits due"
+    jobs.append(("visits", size, at_kill, after, duplicates))
+    soak.check_logs()
+    soak.report(jobs)
+    return 0 if all(ok for _label, ok in soak.checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
