@@ -108,10 +108,11 @@ class StockLot(models.Model):
         # the warranty search): a b-tree index answers in well under a
         # millisecond among a million units, where the name's trigram index
         # scans every serial sharing the prefix's trigrams (make bench).
-        super().init()
+        result = super().init()
         create_index(
             self.env.cr, "stock_lot_aftersales_name_index", self._table, ["name"]
         )
+        return result
 
     @api.depends("warranty_ids")
     def _compute_warranty_id(self):
