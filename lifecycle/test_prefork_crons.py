@@ -10,7 +10,7 @@ from datetime import datetime
 
 from odoo_harness import stop_server
 
-CONTRACTS, TICKETS, PLANS = 450, 300, 120
+CONTRACTS, TICKETS, PLANS = 1200, 300, 120
 
 SEED = f"""
 from datetime import timedelta
@@ -82,11 +82,12 @@ ours = env["ir.model.data"].search(
 )
 crons = env["ir.cron"].browse(ours.mapped("res_id"))
 env["ir.cron"].search([("id", "not in", crons.ids)]).active = False
-now = fields.Datetime.now() - timedelta(minutes=1)
+# Not due yet: the test makes them due once both cron workers listen.
+later = fields.Datetime.now() + timedelta(days=1)
 pairs = {{}}
 for priority, cron in enumerate(crons.sorted("id")):
     twin = cron.copy({{"name": cron.name + " (twin)"}})
-    (cron | twin).write({{"active": True, "nextcall": now, "priority": priority}})
+    (cron | twin).write({{"active": True, "nextcall": later, "priority": priority}})
     pairs[cron.id] = twin.id
 result = {{
     "pairs": pairs,
@@ -162,22 +163,43 @@ def _runs(log):
 def test_two_cron_workers_process_each_record_once(odoo_copy):
     seeded = odoo_copy.shell("seed", SEED)
     jobs = [int(job) for pair in seeded["pairs"].items() for job in pair]
+    started = odoo_copy.sql("SELECT now()")[0][0]
     server, log = odoo_copy.serve(
         "prefork", "--workers=2", "--max-cron-threads=2", "--limit-time-real=600"
     )
     try:
-        # Wake both cron workers at once, the way Odoo does when a job is
-        # triggered.
-        odoo_copy.sql("SELECT pg_notify('cron_trigger', %s)", [odoo_copy.db])
+        # Once both cron workers listen, make every job due and wake them at
+        # once, the way Odoo does when a job is triggered.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            # Each cron worker listens on its own connection to "postgres".
+            listening = odoo_copy.sql(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = 'postgres' AND backend_start > %s "
+                "AND query IN ('LISTEN cron_trigger', 'COMMIT')",
+                [started],
+            )[0][0]
+            if listening >= 2:
+                break
+            time.sleep(0.5)
+        assert listening >= 2, f"the cron workers did not start; see {log}"
+        odoo_copy.sql(
+            "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' "
+            "- interval '1 minute' WHERE id IN %s",
+            [tuple(jobs)],
+        )
         deadline = time.monotonic() + 600
         while True:
+            # Again and again: a worker that is between two polls when a
+            # notification comes may miss it.
+            odoo_copy.sql("SELECT pg_notify('cron_trigger', %s)", [odoo_copy.db])
             waiting = odoo_copy.sql(
                 "SELECT count(*) FROM ir_cron WHERE id IN %s AND nextcall <= now()",
                 [tuple(jobs)],
             )[0][0]
             if not waiting or time.monotonic() > deadline:
                 break
-            time.sleep(2)
+            time.sleep(0.5)
         assert not waiting, f"{waiting} jobs did not run; see {log}"
     finally:
         stop_server(server)
