@@ -52,8 +52,8 @@ class Odoo:
         connection.autocommit = True
         return connection
 
-    def sql(self, query, params=None):
-        with closing(self.connect()) as connection, connection.cursor() as cr:
+    def sql(self, query, params=None, db=None):
+        with closing(self.connect(db)) as connection, connection.cursor() as cr:
             cr.execute(query, params)
             return cr.fetchall() if cr.description else None
 

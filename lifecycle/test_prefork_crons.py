@@ -190,9 +190,11 @@ def test_two_cron_workers_process_each_record_once(odoo_copy):
         )
         deadline = time.monotonic() + 600
         while True:
-            # Again and again: a worker that is between two polls when a
-            # notification comes may miss it.
-            odoo_copy.sql("SELECT pg_notify('cron_trigger', %s)", [odoo_copy.db])
+            # On "postgres", where the cron workers listen (as Odoo does);
+            # again and again, for a worker busy when one comes.
+            odoo_copy.sql(
+                "SELECT pg_notify('cron_trigger', %s)", [odoo_copy.db], db="postgres"
+            )
             waiting = odoo_copy.sql(
                 "SELECT count(*) FROM ir_cron WHERE id IN %s AND nextcall <= now()",
                 [tuple(jobs)],
