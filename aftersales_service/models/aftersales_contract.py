@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date, format_list
 
 from .aftersales_locking import claim_rows, commit_batch
 
@@ -169,8 +169,8 @@ class AftersalesContract(models.Model):
                         "Contract %(name)s ends on %(end)s, before it starts on "
                         "%(start)s: correct the End date.",
                         name=contract.name,
-                        end=contract.date_end,
-                        start=contract.date_start,
+                        end=format_date(self.env, contract.date_end),
+                        start=format_date(self.env, contract.date_start),
                     )
                 )
             if contract.amount < 0:
@@ -256,7 +256,7 @@ class AftersalesContract(models.Model):
             raise UserError(
                 _(
                     "Contracts %(names)s are already closed and cannot be cancelled.",
-                    names=", ".join(closed.mapped("name")),
+                    names=format_list(self.env, closed.mapped("name")),
                 )
             )
         self.write({"state": "cancelled"})
@@ -318,8 +318,8 @@ class AftersalesContract(models.Model):
             "%(product)s: %(contract)s, %(start)s to %(end)s",
             product=product.display_name,
             contract=renewal.name,
-            start=renewal.date_start,
-            end=renewal.date_end,
+            start=format_date(self.env, renewal.date_start),
+            end=format_date(self.env, renewal.date_end),
         )
         return {
             "partner_id": renewal.partner_id.id,
@@ -480,6 +480,7 @@ class AftersalesContract(models.Model):
         activities = []
         for contract in self:
             manager = contract.user_id or self.env.user
+            manager_env = self.with_context(lang=manager.lang).env
             activities += [
                 {
                     "res_model_id": model_id,
@@ -487,8 +488,9 @@ class AftersalesContract(models.Model):
                     "activity_type_id": renewal_type.id,
                     "user_id": manager.id,
                     "date_deadline": contract.date_end,
-                    "summary": self.with_context(lang=manager.lang).env._(
-                        "Renew before %(end)s", end=contract.date_end
+                    "summary": manager_env._(
+                        "Renew before %(end)s",
+                        end=format_date(manager_env, contract.date_end),
                     ),
                 },
                 {

@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_list
 
 from .aftersales_roles import check_role
 
@@ -348,7 +349,7 @@ class AftersalesSpareRequest(models.Model):
                 _(
                     "Spare issues %(pickings)s could not be done: check their "
                     "reserved quantities.",
-                    pickings=", ".join(pickings.mapped("name")),
+                    pickings=format_list(self.env, pickings.mapped("name")),
                 )
             )
         reserved.write({"state": "done"})

@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import format_date, format_list
 
 WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
 
@@ -191,7 +192,7 @@ class AftersalesWarranty(models.Model):
                     "A serial number has one warranty only, and %(lots)s already "
                     "has one: open the existing warranty instead of creating "
                     "another.",
-                    lots=", ".join(duplicates.sudo().mapped("name")),
+                    lots=format_list(self.env, duplicates.sudo().mapped("name")),
                 )
             )
 
@@ -244,10 +245,10 @@ class AftersalesWarranty(models.Model):
             lines = [
                 _(
                     "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
-                    date=warranty.acceptance_date,
+                    date=format_date(self.env, warranty.acceptance_date),
                     duration=warranty.duration,
                     period=period,
-                    end=own_end,
+                    end=format_date(self.env, own_end),
                 )
             ]
             base = own_end
@@ -260,7 +261,7 @@ class AftersalesWarranty(models.Model):
                     _(
                         "The manufacturer's warranty ends later, on %(end)s: it "
                         "applies.",
-                        end=base,
+                        end=format_date(self.env, base),
                     )
                 )
             for extension in warranty.extension_ids.filtered(
@@ -280,7 +281,9 @@ class AftersalesWarranty(models.Model):
                         reason=extension.reason,
                     )
                 lines.append(line)
-            lines.append(_("Ends on %(end)s", end=warranty.end_date))
+            lines.append(
+                _("Ends on %(end)s", end=format_date(self.env, warranty.end_date))
+            )
             warranty.end_date_explanation = "\n".join(lines)
 
     @api.depends("state", "acceptance_date", "end_date")
@@ -359,7 +362,7 @@ class AftersalesWarranty(models.Model):
                         "the future. Record acceptance once the customer has "
                         "accepted the unit.",
                         lot=warranty.lot_id.name,
-                        date=warranty.acceptance_date,
+                        date=format_date(self.env, warranty.acceptance_date),
                     )
                 )
             delivered = warranty._delivery_day()
@@ -370,8 +373,8 @@ class AftersalesWarranty(models.Model):
                         "before the delivery on %(delivered)s. A unit is accepted "
                         "after it is delivered; correct the acceptance date.",
                         lot=warranty.lot_id.name,
-                        date=warranty.acceptance_date,
-                        delivered=delivered,
+                        date=format_date(self.env, warranty.acceptance_date),
+                        delivered=format_date(self.env, delivered),
                     )
                 )
 
@@ -400,7 +403,7 @@ class AftersalesWarranty(models.Model):
                 _(
                     "Acceptance is recorded once per unit, and these are already "
                     "accepted: %(names)s.",
-                    names=", ".join(accepted.lot_id.mapped("name")),
+                    names=format_list(self.env, accepted.lot_id.mapped("name")),
                 )
             )
         self.write(

@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date, format_list
 
 from .aftersales_loaner import LONG_REPAIR_HOURS
 from .aftersales_locking import claim_rows
@@ -736,7 +737,7 @@ class HelpdeskTicket(models.Model):
                     if ticket[f"{phase}_deadline"] < now
                 ]
                 labels = self._phase_labels()
-                names = ", ".join(labels[phase] for phase in late)
+                names = format_list(self.env, [labels[phase] for phase in late])
                 supervisor = ticket._breach_supervisor()
                 bodies[ticket.id] = self.env._(
                     "Response time missed: %(phases)s. Escalated to %(user)s.",
@@ -928,7 +929,7 @@ class HelpdeskTicket(models.Model):
                     "The warranty of %(unit)s ended on %(end)s, before this request: "
                     "there is nothing to extend.",
                     unit=self.lot_id.name,
-                    end=warranty.end_date,
+                    end=format_date(self.env, warranty.end_date),
                 )
             )
         if self.aftersales_extension_ids.filtered(lambda e: e.state == "active"):
@@ -958,7 +959,7 @@ class HelpdeskTicket(models.Model):
             "Warranty of %(unit)s extended by %(days)s days; it now ends on %(end)s.",
             unit=self.lot_id.name,
             days=days,
-            end=warranty.end_date,
+            end=format_date(self.env, warranty.end_date),
         )
         self.message_post(body=message)
         warranty.message_post(body=message)

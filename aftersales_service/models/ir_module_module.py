@@ -2,11 +2,15 @@ import os
 
 from odoo import models
 from odoo.modules.module import get_module_path
+from odoo.tools import SQL
 from odoo.tools.translate import TranslationImporter
 
 # Translations this add-on brings for the screens of a module it builds on:
 # {module: folder of .po files named by language}.
-COMPLEMENTS = {"helpdesk_mgmt": "i18n_helpdesk_mgmt"}
+COMPLEMENTS = {
+    "helpdesk_mgmt": "i18n_helpdesk_mgmt",
+    "base_tier_validation": "i18n_base_tier_validation",
+}
 
 
 class IrModuleModule(models.Model):
@@ -16,9 +20,12 @@ class IrModuleModule(models.Model):
         self, modules, langs, overwrite=False, imported_module=False
     ):
         """Requests are helpdesk_mgmt tickets, and helpdesk_mgmt ships no
-        Simplified Chinese: load the add-on's own translation of the words
-        of those screens after the modules' files, whenever the language or
-        either module is loaded."""
+        Simplified Chinese; base_tier_validation, which approves scraps,
+        translates less than half of its words: load the add-on's own
+        translation of the words of those screens after the modules' files,
+        whenever the language or either module is loaded. The add-on's
+        operation types, and the selection labels its models inherit, are
+        named in the languages loaded."""
         result = super()._load_module_terms(
             modules, langs, overwrite=overwrite, imported_module=imported_module
         )
@@ -31,6 +38,10 @@ class IrModuleModule(models.Model):
         )
         if not (addon_path and installed):
             return result
+        if "aftersales_service" in modules:
+            self.env["stock.warehouse"].sudo().with_context(active_test=False).search(
+                []
+            )._aftersales_name_picking_types(langs, overwrite=overwrite)
         importer = TranslationImporter(self.env.cr, verbose=False)
         loaded = False
         for module, folder in COMPLEMENTS.items():
@@ -43,4 +54,59 @@ class IrModuleModule(models.Model):
                     loaded = True
         if loaded:
             importer.save(overwrite=overwrite)
+        self._aftersales_translate_inherited_selections(langs)
         return result
+
+    def _aftersales_translate_inherited_selections(self, langs):
+        """Odoo's modules translate the labels of a mixin's selection field
+        (activity state, validation status) once per model of their own:
+        the models of the add-on and of the modules it complements take the
+        labels their mixins have, in each language where they have none."""
+        names = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "ir.model"),
+                    ("module", "in", ["aftersales_service", *COMPLEMENTS]),
+                ]
+            )
+            .mapped(lambda data: self.env["ir.model"].browse(data.res_id).model)
+        )
+        pairs = [
+            SQL("(%s, %s)", name, parent._name)
+            for name in set(names)
+            if name in self.env
+            for parent in type(self.env[name]).__mro__
+            if getattr(parent, "_name", name) not in (name, None)
+        ]
+        updated = 0
+        for lang in langs if pairs else ():
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE ir_model_fields_selection target
+                       SET name = target.name || jsonb_build_object(
+                               %(lang)s, source.name->>%(lang)s
+                           )
+                      FROM (VALUES %(pairs)s) AS pairs(model, parent),
+                           ir_model_fields target_field,
+                           ir_model_fields source_field,
+                           ir_model_fields_selection source
+                     WHERE target_field.id = target.field_id
+                       AND target_field.model = pairs.model
+                       AND source_field.model = pairs.parent
+                       AND source_field.name = target_field.name
+                       AND source.field_id = source_field.id
+                       AND source.value = target.value
+                       AND source.name ? %(lang)s
+                       AND NOT target.name ? %(lang)s
+                    """,
+                    lang=lang,
+                    pairs=SQL(", ").join(pairs),
+                )
+            )
+            updated += self.env.cr.rowcount
+        if updated:
+            self.env["ir.model.fields.selection"].invalidate_model(["name"])
+            self.env.registry.clear_cache()

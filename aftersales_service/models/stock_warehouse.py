@@ -1,10 +1,19 @@
 from odoo import Command, _, api, fields, models
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 # The after-sales operation types: {field: sequence code}.
 AFTERSALES_PICKING_TYPES = {
     "aftersales_loaner_out_type_id": "LNO",
     "aftersales_loaner_in_type_id": "LNI",
     "aftersales_spare_type_id": "SPR",
+}
+# Their names, translated into each installed language: {field: name}.
+AFTERSALES_PICKING_TYPE_NAMES = {
+    "aftersales_loaner_out_type_id": _lt("Loaner Issues"),
+    "aftersales_loaner_in_type_id": _lt("Loaner Returns"),
+    "aftersales_spare_type_id": _lt("Spare Issues"),
 }
 
 
@@ -49,7 +58,28 @@ class StockWarehouse(models.Model):
     def create(self, vals_list):
         warehouses = super().create(vals_list)
         warehouses._aftersales_create_spare_route()
+        warehouses._aftersales_name_picking_types(
+            [code for code, __ in self.env["res.lang"].get_installed()], overwrite=True
+        )
         return warehouses
+
+    def _aftersales_name_picking_types(self, langs, overwrite=False):
+        """Name the add-on's operation types in each of ``langs`` from the
+        code's translations: Odoo names the types it creates in one language
+        only. Without ``overwrite``, a name already given in a language
+        stays."""
+        for field, name in AFTERSALES_PICKING_TYPE_NAMES.items():
+            for picking_type in self.with_context(active_test=False).mapped(field):
+                stored = picking_type._fields["name"]._get_stored_translations(
+                    picking_type
+                )
+                translations = {
+                    lang: name._translate(lang)
+                    for lang in langs
+                    if overwrite or lang not in (stored or {})
+                }
+                if translations:
+                    picking_type.update_field_translations("name", translations)
 
     def _get_locations_values(self, vals, code=False):
         values = super()._get_locations_values(vals, code=code)
@@ -60,7 +90,7 @@ class StockWarehouse(models.Model):
         locations = {
             "aftersales_loaner_location_id": (_("Loaners"), "LOANER"),
             "aftersales_spare_location_id": (_("Spares"), "SPARES"),
-            "aftersales_repair_location_id": (_("Repair"), "REPAIR"),
+            "aftersales_repair_location_id": (_("Under Repair"), "REPAIR"),
         }
         for field, (name, suffix) in locations.items():
             values[field] = {
@@ -94,7 +124,6 @@ class StockWarehouse(models.Model):
             {
                 "aftersales_loaner_out_type_id": {
                     **common,
-                    "name": _("Loaner Issues"),
                     "code": "outgoing",
                     "use_existing_lots": True,
                     "default_location_src_id": self.aftersales_loaner_location_id.id,
@@ -104,7 +133,6 @@ class StockWarehouse(models.Model):
                 },
                 "aftersales_loaner_in_type_id": {
                     **common,
-                    "name": _("Loaner Returns"),
                     "code": "incoming",
                     "use_existing_lots": True,
                     "default_location_src_id": customers.id,
@@ -114,7 +142,6 @@ class StockWarehouse(models.Model):
                 },
                 "aftersales_spare_type_id": {
                     **common,
-                    "name": _("Spare Issues"),
                     "code": "outgoing",
                     # The warehouse reserves spares for a request, one at a
                     # time; confirming the request reserves nothing.
@@ -127,6 +154,8 @@ class StockWarehouse(models.Model):
                 },
             }
         )
+        for field, name in AFTERSALES_PICKING_TYPE_NAMES.items():
+            data[field]["name"] = str(name)
         return data, next_sequence + 4
 
     def _get_picking_type_update_values(self):

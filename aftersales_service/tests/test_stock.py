@@ -323,7 +323,9 @@ class TestLoanerFlow(StockCase):
             self.loaner_product, self.stock_location, 1, lot_id=stray
         )
         loaner = self._obligation(self._request(), loaner_lot_id=stray.id)
-        with self.assertRaisesText(UserError, "is not free in WH/Loaners"):
+        with self.assertRaisesText(
+            UserError, f"is not free in {self.loaner_location.display_name}"
+        ):
             loaner.with_user(self.warehouse_user).action_issue()
         self.assertEqual(loaner.state, "due")
         self.assertEqual(self._quant_at(stray, self.stock_location), 1)
@@ -958,7 +960,9 @@ class TestScrapApproval(StockCase):
     def test_nothing_is_scrapped_from_where_it_is_not(self):
         request = self._scrap_request(location=self.spare_location)
         request.with_user(self.appraiser2).validate_tier()
-        with self.assertRaisesText(UserError, "is not in WH/Spares"):
+        with self.assertRaisesText(
+            UserError, f"is not in {self.spare_location.display_name}"
+        ):
             request.with_user(self.warehouse_user).action_scrap()
         self.assertEqual(request.state, "approved")
         self.assertEqual(self._quant_at(self.broken, self.stock_location), 1)

@@ -1,10 +1,14 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 from odoo.tools import file_open
 from odoo.tools.translate import PoFileReader
+
+from ..models.ir_module_module import COMPLEMENTS
 
 
 class TestChinese(TransactionCase):
@@ -89,7 +93,10 @@ class TestChinese(TransactionCase):
             "处理中",
         )
 
-    def test_every_helpdesk_mgmt_term_has_its_chinese(self):
+    def test_every_complemented_term_has_its_chinese(self):
+        """helpdesk_mgmt ships no Chinese and base_tier_validation less than
+        half: the add-on's complements translate every term of theirs."""
+
         def terms(path, translated=False):
             with file_open(path, "rb") as handle:
                 return {
@@ -98,7 +105,54 @@ class TestChinese(TransactionCase):
                     if entry["value"] or not translated
                 }
 
-        missing = terms("helpdesk_mgmt/i18n/helpdesk_mgmt.pot") - terms(
-            "aftersales_service/i18n_helpdesk_mgmt/zh_CN.po", translated=True
+        for module, folder in COMPLEMENTS.items():
+            with self.subTest(module=module):
+                missing = terms(f"{module}/i18n/{module}.pot") - terms(
+                    f"aftersales_service/{folder}/zh_CN.po", translated=True
+                )
+                self.assertFalse(missing)
+
+    def test_the_scrap_approval_is_in_chinese(self):
+        """The appraisal group approves scraps through base_tier_validation's
+        buttons and reviews, and inherited selections (activity state,
+        validation status) take their mixin's Chinese."""
+        views = self.zh["aftersales.scrap.request"].get_views([(False, "form")])
+        form = etree.fromstring(views["views"]["form"]["arch"])
+        self.assertEqual(
+            form.xpath("//button[@name='request_validation']/@string"), ["提交审批"]
         )
-        self.assertFalse(missing)
+        self.assertIn("此记录需要", "".join(form.xpath("//div[@role='alert']//text()")))
+        status = dict(
+            self.zh["tier.review"].fields_get(["status"], ["selection"])["status"][
+                "selection"
+            ]
+        )
+        self.assertEqual(status["waiting"], "等待中")
+        for model in ("aftersales.scrap.request", "helpdesk.ticket"):
+            states = dict(
+                self.zh[model].fields_get(["activity_state"], ["selection"])[
+                    "activity_state"
+                ]["selection"]
+            )
+            self.assertEqual(states["overdue"], "逾期", model)
+        validation = dict(
+            self.zh["aftersales.scrap.request"].fields_get(
+                ["validation_status"], ["selection"]
+            )["validation_status"]["selection"]
+        )
+        self.assertEqual(validation["waiting"], "等待中")
+
+    def test_operation_types_are_named_in_each_language(self):
+        """Odoo names a warehouse's operation types in one language; the
+        add-on's types are named in every installed one."""
+        warehouse = self.env["stock.warehouse"].create(
+            {"name": "Ningbo Depot", "code": "NBD"}
+        )
+        self.assertEqual(
+            warehouse.with_context(lang="zh_CN").aftersales_loaner_out_type_id.name,
+            "备用设备出库",
+        )
+        self.assertEqual(
+            warehouse.with_context(lang="en_US").aftersales_loaner_out_type_id.name,
+            "Loaner Issues",
+        )

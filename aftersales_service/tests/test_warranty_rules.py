@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user
+from odoo.tools import format_date
 
 from .common import AftersalesCase
 
@@ -283,7 +284,7 @@ class TestExtensions(RulesCase):
         explanation = self.warranty.end_date_explanation
         self.assertIn("+ 60 days", explanation)
         self.assertIn(first.display_name, explanation)
-        self.assertIn(str(self.warranty.end_date), explanation)
+        self.assertIn(format_date(self.env, self.warranty.end_date), explanation)
 
     def test_one_extension_per_incident(self):
         ticket = self._ticket("Line stopped")

@@ -44,6 +44,10 @@ registry.category("web_tour.tours").add("aftersales_request_to_signature", {
             run: "click",
         },
         {
+            // The order is reloaded on site before a line is added to it.
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains(On Site)",
+        },
+        {
             content: "On site: record what was done",
             trigger: ".o_notebook .nav-link:contains(On Site)",
             run: "click",

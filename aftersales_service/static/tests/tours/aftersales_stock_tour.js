@@ -123,7 +123,7 @@ registry.category("web_tour.tours").add("aftersales_account_manager_renewal", {
             run: "click",
         },
         {
-            trigger: ".o_data_row td.o_data_cell:contains(Hangzhou Metro), .o_kanban_record:contains(Hangzhou Metro)",
+            trigger: ".o_data_row td.o_data_cell:contains(杭州地铁), .o_kanban_record:contains(杭州地铁)",
             run: "click",
         },
         {
