@@ -3,6 +3,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from .aftersales_locking import claim_rows
+
 # Contracts whose units are in service today.
 SERVING_STATES = ("running", "to_renew")
 
@@ -67,16 +69,28 @@ class StockWarehouseOrderpoint(models.Model):
         """Write the spare floors into the reordering rules of each
         warehouse's spares location, resupplied from its stock: existing
         rules are updated, missing ones created, and rules of spares no unit
-        in service uses any more drop to zero."""
+        in service uses any more drop to zero. Each run claims the
+        warehouses it computes (``claim_rows``): two runs at the same moment
+        (two cron workers, a manual run) never write the same rules."""
         companies = companies or self.env["res.company"].search([])
         for company in companies:
-            floors = self._aftersales_spare_floors(company)
-            warehouses = self.env["stock.warehouse"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("aftersales_spare_location_id", "!=", False),
-                ]
+            warehouses = claim_rows(
+                self.env["stock.warehouse"].search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("aftersales_spare_location_id", "!=", False),
+                    ]
+                )
             )
+            if not warehouses:
+                continue
+            floors = {
+                (warehouse, spare): floor
+                for (warehouse, spare), floor in self._aftersales_spare_floors(
+                    company
+                ).items()
+                if warehouse in warehouses
+            }
             rules = self.with_context(active_test=False).search(
                 [
                     ("location_id", "in", warehouses.aftersales_spare_location_id.ids),

@@ -212,3 +212,20 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 [breach.id, tuple(ids)],
             )
             self.assertEqual(sorted(cr.fetchall()), [(tid, 1) for tid in ids])
+
+    def test_spare_floors(self):
+        """Both runs compute the floors of every company; each warehouse's
+        rules are written by one of them only."""
+        claimed, meanwhile = self._race(
+            "stock.warehouse.orderpoint",
+            "_aftersales_update_spare_floors",
+            "stock_warehouse_orderpoint",
+        )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        warehouses = self.env["stock.warehouse"].search(
+            [("aftersales_spare_location_id", "!=", False)]
+        )
+        self.assertEqual(
+            sorted(claimed["first"] + claimed["second"]), sorted(warehouses.ids)
+        )
