@@ -1,9 +1,14 @@
 import os
+from contextlib import suppress
 
 from odoo import models
 from odoo.modules.module import get_module_path
-from odoo.tools import SQL
-from odoo.tools.translate import TranslationImporter
+from odoo.tools import SQL, file_open
+from odoo.tools.translate import (
+    CodeTranslations,
+    TranslationImporter,
+    code_translations,
+)
 
 # Translations this add-on brings for the screens of a module it builds on:
 # {module: folder of .po files named by language}.
@@ -11,6 +16,41 @@ COMPLEMENTS = {
     "helpdesk_mgmt": "i18n_helpdesk_mgmt",
     "base_tier_validation": "i18n_base_tier_validation",
 }
+
+_get_code_translations = CodeTranslations._get_code_translations
+
+
+def _get_code_translations_with_complements(module_name, lang, filter_func):
+    """The terms of a module's Python and JavaScript code are read from its
+    own .po files, never from the database: for a complemented module, the
+    add-on's .po file gives the terms that the module's own files lack."""
+    translations = _get_code_translations(module_name, lang, filter_func)
+    folder = COMPLEMENTS.get(module_name)
+    if folder:
+        with (
+            suppress(FileNotFoundError),
+            file_open(f"aftersales_service/{folder}/{lang}.po", "rb") as complement,
+        ):
+            translations = {
+                **CodeTranslations._read_code_translations_file(
+                    complement, filter_func
+                ),
+                **translations,
+            }
+    return translations
+
+
+CodeTranslations._get_code_translations = staticmethod(
+    _get_code_translations_with_complements
+)
+# Code terms a complemented module already loaded in this process are read
+# again, with the complement.
+for _cache in (
+    code_translations.python_translations,
+    code_translations.web_translations,
+):
+    for _key in [key for key in _cache if key[0] in COMPLEMENTS]:
+        del _cache[_key]
 
 
 class IrModuleModule(models.Model):

@@ -101,6 +101,17 @@ class TestDemoStoryInChinese(TransactionCase):
                 english.setdefault("settings", set()).add(label)
         self.assertFalse(english)
 
+    def test_scrap_approval(self):
+        """base_tier_validation computes the approval banner and the
+        reviewers with terms of its Python code, which the add-on's
+        complement translates."""
+        scrap = self.zh.ref("aftersales_service.demo_scrap_request_psu")
+        self.assertTrue(scrap.next_review.startswith("下一步："), scrap.next_review)
+        self.assertFalse(english_words(scrap.next_review))
+        for review in scrap.review_ids:
+            self.assertFalse(english_words(review.todo_by), review.todo_by)
+            self.assertFalse(english_words(review.display_status))
+
     def _story(self):
         """{model: records} of the demo story: the records the demo data
         names, and the add-on's records and requests of its two customers."""
