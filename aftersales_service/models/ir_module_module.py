@@ -102,7 +102,7 @@ class IrModuleModule(models.Model):
         (activity state, validation status) once per model of their own:
         the models of the add-on and of the modules it complements take the
         labels their mixins have, in each language where they have none."""
-        names = (
+        data = (
             self.env["ir.model.data"]
             .sudo()
             .search(
@@ -111,7 +111,9 @@ class IrModuleModule(models.Model):
                     ("module", "in", ["aftersales_service", *COMPLEMENTS]),
                 ]
             )
-            .mapped(lambda data: self.env["ir.model"].browse(data.res_id).model)
+        )
+        names = (
+            self.env["ir.model"].sudo().browse(data.mapped("res_id")).mapped("model")
         )
         pairs = [
             SQL("(%s, %s)", name, parent._name)
