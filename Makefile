@@ -56,7 +56,7 @@ screenshots: demo-db
 demo-db: deps pg conf
 	@if ! psql -h $(PGHOST) -p $(PGPORT) -U $(PGUSER) -d postgres -Atc "select 1 from pg_database where datname='$(DB)'" | grep -q 1; then \
 	  echo "Creating database $(DB) with aftersales_service and demo data (a few minutes)..."; \
-	  $(ODOO) -c $(CONF) -d $(DB) -i aftersales_service --stop-after-init --logfile=$(VAR)/install-$(DB).log \
+	  $(ODOO) -c $(CONF) -d $(DB) -i aftersales_service --with-demo --stop-after-init --logfile=$(VAR)/install-$(DB).log \
 	    || { tail -n 30 $(VAR)/install-$(DB).log; exit 1; }; \
 	fi
 

@@ -240,7 +240,6 @@ class Bench:
                         db,
                         "-i",
                         module,
-                        "--without-demo=all",
                         "--stop-after-init",
                         f"--logfile={log}",
                     )

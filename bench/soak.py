@@ -153,7 +153,6 @@ class Soak:
         install = self.odoo(
             "-i",
             "aftersales_service",
-            "--without-demo=all",
             "--stop-after-init",
             log="install",
         )
@@ -180,7 +179,7 @@ class Soak:
                         "name": f"Soak {role}",
                         "login": f"soak_{role}",
                         "email": f"soak_{role}@example.com",
-                        "groups_id": [
+                        "group_ids": [
                             Command.link(
                                 env.ref(
                                     f"aftersales_service.group_aftersales_{role}"

@@ -12,6 +12,12 @@ import odoo
 __all__ = ["OdooClient", "RpcError", "odoo_command"]
 
 
+def test_db():
+    """The test database, the one pytest-odoo loaded (Odoo 19 keeps a
+    list of database names)."""
+    return odoo.tools.config["db_name"][0]
+
+
 def odoo_command(*args):
     """The command line of an Odoo process on the test configuration and
     database, with ``args`` added."""
@@ -23,14 +29,14 @@ def odoo_command(*args):
         "-c",
         config.rcfile,
         "-d",
-        config["db_name"],
+        test_db(),
         *args,
     ]
 
 
 @pytest.fixture(scope="session")
 def odoo_server(tmp_path_factory):
-    db = odoo.tools.config["db_name"]
+    db = test_db()
     log = tmp_path_factory.mktemp("odoo") / "server.log"
     command = odoo_command(
         f"--db-filter=^{db}$",

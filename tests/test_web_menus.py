@@ -64,7 +64,7 @@ def chinese_manager(admin):
             "login": login,
             "password": "zh-Manager-2026",
             "lang": "zh_CN",
-            "groups_id": [(4, group)],
+            "group_ids": [(4, group)],
         },
     )
     return login, "zh-Manager-2026"

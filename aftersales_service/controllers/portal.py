@@ -118,7 +118,7 @@ class AftersalesPortal(CustomerPortal):
 
     @http.route(
         ["/my/dispatches/<int:record_id>/signature"],
-        type="json",
+        type="jsonrpc",
         auth="user",
         website=True,
     )

@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,9 +6,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, format_list
 
-from .aftersales_locking import claim_rows, commit_batch
+from .aftersales_locking import run_in_batches
 
-_logger = logging.getLogger(__name__)
 
 # States in which a contract binds us: it covers its units between its dates.
 ACTIVE_STATES = ("running", "to_renew", "renewed")
@@ -412,47 +410,24 @@ class AftersalesContract(models.Model):
     def _cron_send_notices(self, batch_size=200):
         """Send the renewal notices that are due, then the expiry notices.
 
-        Contracts are selected by what they still need (no notice date yet),
-        in batches; each batch commits outside tests, so a run that stops
-        halfway and runs again notifies each contract exactly once. Two runs
-        at the same time share the batches (``claim_rows``)."""
+        Contracts are selected by what they still need (no notice date yet)
+        and taken in batches (``run_in_batches``): a run that stops halfway
+        and runs again notifies each contract exactly once, two runs at the
+        same time share the batches, and a contract whose notice fails waits
+        for the next run without holding back the others."""
         today = fields.Date.context_today(self)
-        jobs = [
-            (self._renewal_notice_domain(today), "_send_renewal_notices"),
-            (self._expiry_notice_domain(today), "_send_expiry_notices"),
-        ]
-        remaining = sum(self.search_count(domain) for domain, _method in jobs)
-        done = 0
-        # Contracts another run is notifying, and those that failed here.
-        left = self.browse()
-        for domain, method in jobs:
-            while batch := self.search(
-                [*domain, ("id", "not in", left.ids)], limit=batch_size, order="id"
-            ):
-                claimed = claim_rows(batch)
-                left |= batch - claimed
-                left |= claimed._run_notice_batch(method)
-                done += len(claimed)
-                remaining = max(remaining - len(batch), 0)
-                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-                commit_batch(self.env)
-
-    def _run_notice_batch(self, method):
-        """Run ``method`` on this batch in one savepoint. When it fails, run it
-        contract by contract, so that one bad contract does not hold back the
-        others; return the contracts that failed (they wait for the next
-        run)."""
-        try:
-            with self.env.cr.savepoint():
-                getattr(self, method)()
-        except Exception:
-            if len(self) == 1:
-                _logger.exception("Contract %s: %s failed", self.name, method)
-                return self
-            return self.browse().union(
-                *(contract._run_notice_batch(method) for contract in self)
-            )
-        return self.browse()
+        run_in_batches(
+            self,
+            self._renewal_notice_domain(today),
+            type(self)._send_renewal_notices,
+            batch_size,
+        )
+        run_in_batches(
+            self,
+            self._expiry_notice_domain(today),
+            type(self)._send_expiry_notices,
+            batch_size,
+        )
 
     def _send_renewal_notices(self):
         """Written renewal notice to the customer, an activity for the account

@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .aftersales_locking import claim_rows, commit_batch
+from .aftersales_locking import commit_progress, run_in_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -82,13 +82,10 @@ class AftersalesFaultAnalysis(models.Model):
     )
     sent_on = fields.Datetime(readonly=True, copy=False)
 
-    _sql_constraints = [
-        (
-            "partner_quarter_uniq",
-            "unique(company_id, partner_id, year, quarter)",
-            "A customer has one analysis per quarter.",
-        ),
-    ]
+    _partner_quarter_uniq = models.Constraint(
+        "unique(company_id, partner_id, year, quarter)",
+        "A customer has one analysis per quarter.",
+    )
 
     @api.depends("partner_id", "year", "quarter")
     def _compute_display_name(self):
@@ -227,15 +224,7 @@ class AftersalesFaultAnalysis(models.Model):
             ("sent_on", "=", False),
             ("recommendations", "!=", False),
         ]
-        # Analyses another run is sending are left to it.
-        skipped = []
-        while batch := self.search(
-            [*ready, ("id", "not in", skipped)], limit=batch_size, order="id"
-        ):
-            claimed = claim_rows(batch)
-            skipped += (batch - claimed).ids
-            claimed.action_send()
-            commit_batch(self.env)
+        run_in_batches(self, ready, type(self).action_send, batch_size)
 
     def _prepare_quarter(self, year, quarter, batch_size):
         # A day's margin either side of the UTC quarter: each customer's own
@@ -295,4 +284,4 @@ class AftersalesFaultAnalysis(models.Model):
                         or self.env.ref("base.user_admin")
                     ).id,
                 )
-            commit_batch(self.env)
+            commit_progress(self.env, len(analyses), len(todo) - offset - len(analyses))

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .aftersales_locking import claim_rows, commit_batch
+from .aftersales_locking import run_in_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -152,9 +152,10 @@ class AftersalesFollowupPlan(models.Model):
         "picks the plans whose next visit is near.",
     )
 
-    _sql_constraints = [
-        ("contract_uniq", "unique(contract_id)", "A contract has one follow-up plan."),
-    ]
+    _contract_uniq = models.Constraint(
+        "unique(contract_id)",
+        "A contract has one follow-up plan.",
+    )
 
     @api.onchange("preset_id")
     def _onchange_preset_id(self):
@@ -303,22 +304,15 @@ class AftersalesFollowupPlan(models.Model):
         """Create the visits and calls due within the company's lead days, as
         inspections for the plan's engineer with an activity. Plans are
         picked by their indexed next visit date, in batches committed one by
-        one outside tests; a period is never created twice (a unique key on
+        one under the scheduler; a period is never created twice (a unique key on
         plan and period), so a run cut short is simply run again. Two runs at
-        the same time share the plans (``claim_rows``)."""
-        domain = self._visits_due_domain()
-        done_ids = []
-        while batch := self.search(
-            [*domain, ("id", "not in", done_ids)], limit=batch_size, order="id"
-        ):
-            # Plans another run holds are that run's to schedule.
-            claim_rows(batch)._schedule_due_visits()
-            done_ids += batch.ids
-            commit_batch(self.env)
-            self.env["ir.cron"]._notify_progress(
-                done=len(done_ids),
-                remaining=self.search_count([*domain, ("id", "not in", done_ids)]),
-            )
+        the same time share the plans (``run_in_batches``)."""
+        run_in_batches(
+            self,
+            self._visits_due_domain(),
+            type(self)._schedule_due_visits,
+            batch_size,
+        )
 
     def _schedule_due_visits(self):
         """Create this batch's due visits that don't exist yet."""

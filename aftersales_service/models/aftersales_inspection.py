@@ -98,13 +98,10 @@ class AftersalesInspection(models.Model):
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
 
-    _sql_constraints = [
-        (
-            "plan_period_uniq",
-            "unique(plan_id, period)",
-            "A visit or call of a follow-up plan is created once.",
-        ),
-    ]
+    _plan_period_uniq = models.Constraint(
+        "unique(plan_id, period)",
+        "A visit or call of a follow-up plan is created once.",
+    )
 
     def _schedule_engineer_activity(self):
         """Each new visit or call lands in its engineer's activities."""

@@ -2,8 +2,10 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools.misc import format_date, format_datetime
 
+from .aftersales_domains import bool_domain
 from .aftersales_locking import claim_rows, lock_rows
 from .aftersales_roles import check_role
 
@@ -145,21 +147,17 @@ class AftersalesLoaner(models.Model):
         "aftersales.replacement.notice", "loaner_id", string="Replacement Notices"
     )
 
-    _sql_constraints = [
-        (
-            "loaner_differs_from_unit",
-            "CHECK (loaner_lot_id IS NULL OR loaner_lot_id != lot_id)",
-            "A unit can't be its own loaner.",
-        ),
-    ]
+    _loaner_differs_from_unit = models.Constraint(
+        "CHECK (loaner_lot_id IS NULL OR loaner_lot_id != lot_id)",
+        "A unit can't be its own loaner.",
+    )
 
-    def init(self):
-        # One loaner per request at a time: the scheduled action and the
-        # triggers never owe the customer two.
-        self.env.cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS aftersales_loaner_ticket_open_uniq
-               ON aftersales_loaner (ticket_id) WHERE state != 'cancelled'"""
-        )
+    # One loaner per request at a time: the scheduled action and the
+    # triggers never owe the customer two.
+    _ticket_open_uniq = models.UniqueIndex(
+        "(ticket_id) WHERE state != 'cancelled'",
+        "This request already has a loaner that is not cancelled.",
+    )
 
     @api.depends("lot_id")
     def _compute_warehouse_id(self):
@@ -182,18 +180,16 @@ class AftersalesLoaner(models.Model):
             )
 
     def _search_is_late(self, operator, value):
-        domain = [
-            "|",
-            "&",
-            ("state", "=", "due"),
-            ("due_at", "<", fields.Datetime.now()),
-            "&",
-            ("state", "=", "issued"),
-            ("return_by", "<", fields.Date.context_today(self)),
-        ]
-        if (operator == "=") != bool(value):
-            return ["!", *domain]
-        return domain
+        # Odoo passes "in" (negations are derived from it).
+        if operator != "in":
+            return NotImplemented
+        late = (
+            Domain("state", "=", "due") & Domain("due_at", "<", fields.Datetime.now())
+        ) | (
+            Domain("state", "=", "issued")
+            & Domain("return_by", "<", fields.Date.context_today(self))
+        )
+        return bool_domain(late, value)
 
     @api.constrains("loaner_lot_id", "lot_id")
     def _check_loaner_grade(self):

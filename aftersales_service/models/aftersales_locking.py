@@ -1,9 +1,11 @@
-import threading
+import logging
 
 import psycopg2
 
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 
 def lock_rows(records, message):
@@ -61,8 +63,64 @@ def claim_rows(records):
     return records.browse([record_id for record_id in records.ids if record_id in held])
 
 
-def commit_batch(env):
-    """Commit a finished batch of a scheduled action, so that a run that
-    stops halfway keeps what it did; tests run in one transaction."""
-    if not getattr(threading.current_thread(), "testing", False):
-        env.cr.commit()  # pylint: disable=invalid-commit
+def commit_progress(env, processed, remaining):
+    """Commit a finished batch of a scheduled action with its progress, when
+    the scheduler runs it, so that a run that stops halfway keeps what it
+    did. Called from anywhere else (a button, a test, demo data being
+    loaded) the work stays in the caller's transaction. Returns whether the
+    run may go on: the scheduler gives each run a time budget, and what is
+    left is done at the next run, which it starts at once."""
+    if not env.context.get("ir_cron_progress_id"):
+        return True
+    return env["ir.cron"]._commit_progress(processed, remaining=remaining) > 0
+
+
+def run_in_batches(model, domain, process, batch_size, order="id"):
+    """The loop of every scheduled action of the add-on.
+
+    The records of ``model`` that ``domain`` still selects are taken
+    ``batch_size`` at a time. Each batch is claimed (``claim_rows``): rows
+    another run holds are left to it. ``process(records)`` runs on the
+    claimed rows in a savepoint; when it fails, it runs record by record,
+    each in a savepoint of its own, so that one bad record does not hold back
+    the others (it is logged and waits for the next run). Each batch is then
+    committed with its progress (``commit_progress``). A record is taken at
+    most once per run, whether or not ``process`` changed what selects it.
+    Returns the records that failed."""
+    seen, failed = [], model.browse()
+    total = model.search_count(domain)
+    while batch := model.search(
+        [*domain, ("id", "not in", seen)], limit=batch_size, order=order
+    ):
+        seen += batch.ids
+        claimed = claim_rows(batch)
+        failed_now = _process_in_savepoints(claimed, process)
+        failed |= failed_now
+        if not commit_progress(
+            model.env, len(claimed - failed_now), max(total - len(seen), 0)
+        ):
+            break
+    else:
+        commit_progress(model.env, 0, 0)
+    return failed
+
+
+def _process_in_savepoints(records, process):
+    """Run ``process`` on ``records`` in a savepoint, then, if it failed,
+    record by record; return the records it failed on."""
+    if not records:
+        return records
+    try:
+        with records.env.cr.savepoint():
+            process(records)
+    except Exception:
+        if len(records) == 1:
+            _logger.exception(
+                "%s: scheduled processing failed; it is tried again at the next run",
+                records.display_name,
+            )
+            return records
+        return records.browse().union(
+            *(_process_in_savepoints(record, process) for record in records)
+        )
+    return records.browse()

@@ -2,6 +2,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+
+from .aftersales_domains import bool_domain
 
 
 class AftersalesPartWarranty(models.Model):
@@ -73,11 +76,12 @@ class AftersalesPartWarranty(models.Model):
             )
 
     def _search_is_valid(self, operator, value):
+        # Odoo passes "in" (negations are derived from it).
+        if operator != "in":
+            return NotImplemented
         today = fields.Date.context_today(self)
-        domain = [("date_fitted", "<=", today), ("end_date", ">=", today)]
-        if (operator == "=") != bool(value):
-            return ["!", "&", *domain]
-        return domain
+        valid = Domain("date_fitted", "<=", today) & Domain("end_date", ">=", today)
+        return bool_domain(valid, value)
 
     @api.constrains("months")
     def _check_months(self):

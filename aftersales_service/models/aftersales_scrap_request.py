@@ -201,8 +201,8 @@ class AftersalesScrapRequest(models.Model):
         result = super()._validate_tier(tiers)
         # need_validation has no dependencies: computed before the review was
         # requested in this transaction, it would request a second one.
-        self.invalidate_recordset(["need_validation", "validated"])
-        if self.validated and self.state == "draft":
+        self.invalidate_recordset(["need_validation", "validation_status"])
+        if self.validation_status == "validated" and self.state == "draft":
             self.with_context(aftersales_scrap_approval=True).state = "approved"
             self._message_log(body=_("Approved by the appraisal group."))
         return result
@@ -229,7 +229,7 @@ class AftersalesScrapRequest(models.Model):
                 raise UserError(
                     _("Scrap request %(name)s is already scrapped.", name=request.name)
                 )
-            if request.state != "approved" or not request.validated:
+            if request.state != "approved" or request.validation_status != "validated":
                 raise UserError(
                     _(
                         "Scrap request %(name)s is not approved by the appraisal "

@@ -178,7 +178,6 @@ class AftersalesSpareRequest(models.Model):
     def _prepare_move_vals(self, line, source, destination):
         self.ensure_one()
         return {
-            "name": self.name,
             "product_id": line.product_id.id,
             "product_uom_qty": line.quantity,
             "product_uom": line.product_id.uom_id.id,

@@ -235,10 +235,7 @@ class AftersalesTrainingAttendee(models.Model):
                     )
                 )
 
-    _sql_constraints = [
-        (
-            "session_partner_uniq",
-            "unique(session_id, partner_id)",
-            "A trainee is listed once per session.",
-        ),
-    ]
+    _session_partner_uniq = models.Constraint(
+        "unique(session_id, partner_id)",
+        "A trainee is listed once per session.",
+    )

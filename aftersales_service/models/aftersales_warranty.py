@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
+from odoo.fields import Domain
 from odoo.tools import format_date, format_list
 
 WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
@@ -150,18 +150,14 @@ class AftersalesWarranty(models.Model):
         help="Search only: finds the warranties that cover the given date.",
     )
 
-    _sql_constraints = [
-        (
-            "lot_unique",
-            "unique(lot_id)",
-            "A serial number has one warranty only, and this one already has it.",
-        ),
-        (
-            "duration_positive",
-            "CHECK(duration > 0)",
-            "The warranty duration must be a positive number.",
-        ),
-    ]
+    _lot_unique = models.Constraint(
+        "unique(lot_id)",
+        "A serial number has one warranty only, and this one already has it.",
+    )
+    _duration_positive = models.Constraint(
+        "CHECK(duration > 0)",
+        "The warranty duration must be a positive number.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -298,29 +294,28 @@ class AftersalesWarranty(models.Model):
                 warranty.warranty_status = "expired"
 
     def _search_warranty_status(self, operator, value):
-        if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(_("Unsupported search on the warranty status."))
-        values = [value] if isinstance(value, str) else list(value or [])
+        # Odoo passes "in" (negations are derived from it).
+        if operator != "in":
+            return NotImplemented
         today = fields.Date.context_today(self)
         domains = {
-            "awaiting": [("state", "=", "awaiting")],
-            "valid": self._domain_valid_on(today),
-            "expired": [("state", "=", "accepted"), ("end_date", "<", today)],
+            "awaiting": Domain("state", "=", "awaiting"),
+            "valid": Domain(self._domain_valid_on(today)),
+            "expired": Domain("state", "=", "accepted")
+            & Domain("end_date", "<", today),
         }
-        domain = expression.OR([domains[v] for v in values if v in domains])
-        if operator in ("!=", "not in"):
-            return ["!", *expression.normalize_domain(domain)]
-        return domain
+        return Domain.OR(domains[status] for status in value if status in domains)
 
     def _compute_valid_on(self):
         self.valid_on = False
 
     def _search_valid_on(self, operator, value):
-        if operator != "=" or not value:
+        dates = list(value) if operator == "in" else [value]
+        if operator not in ("=", "in") or len(dates) != 1 or not dates[0]:
             raise UserError(
                 _("Search 'In Warranty On' with one date, for example 2026-06-30.")
             )
-        return self._domain_valid_on(fields.Date.to_date(value))
+        return self._domain_valid_on(fields.Date.to_date(dates[0]))
 
     @api.model
     def _domain_valid_on(self, date):

@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, format_list
 
 from .aftersales_loaner import LONG_REPAIR_HOURS
-from .aftersales_locking import claim_rows
+from .aftersales_locking import run_in_batches
 from .aftersales_roles import check_role
 
 # The response-time phases (T3), in order; each has its ``<phase>_deadline``,
@@ -715,58 +715,52 @@ class HelpdeskTicket(models.Model):
     def _cron_escalate_breaches(self, batch_size=500):
         """Escalate the phases whose deadline passed: a message on the request
         and an activity for the supervisor, once per phase. Requests are found
-        by their indexed next deadline; two runs at the same time share them
-        (``claim_rows``)."""
+        by their indexed next deadline and taken in batches
+        (``run_in_batches``); two runs at the same time share them."""
         now = fields.Datetime.now()
+        run_in_batches(
+            self,
+            self._breach_domain(now),
+            lambda tickets: tickets._escalate_breaches(now),
+            batch_size,
+            order="next_deadline",
+        )
+
+    def _escalate_breaches(self, now):
         activity_type = self.env.ref("aftersales_service.mail_activity_type_breach")
         model_id = self.env["ir.model"]._get_id(self._name)
-        # Requests another run is escalating are left to it.
-        skipped = []
-        while batch := self.search(
-            [*self._breach_domain(now), ("id", "not in", skipped)],
-            limit=batch_size,
-            order="next_deadline",
-        ):
-            tickets = claim_rows(batch)
-            skipped += (batch - tickets).ids
-            activities, bodies = [], {}
-            for ticket in tickets:
-                late = [
-                    phase
-                    for phase in ticket._open_phases()
-                    if ticket[f"{phase}_deadline"] < now
-                ]
-                labels = self._phase_labels()
-                names = format_list(self.env, [labels[phase] for phase in late])
-                supervisor = ticket._breach_supervisor()
-                bodies[ticket.id] = self.env._(
-                    "Response time missed: %(phases)s. Escalated to %(user)s.",
-                    phases=names,
-                    user=supervisor.name,
-                )
-                activities.append(
-                    {
-                        "res_model_id": model_id,
-                        "res_id": ticket.id,
-                        "activity_type_id": activity_type.id,
-                        "user_id": supervisor.id,
-                        "summary": self.env._("Missed: %(phases)s", phases=names),
-                        "date_deadline": fields.Date.context_today(ticket),
-                    }
-                )
-                ticket.escalated_phases = ",".join(
-                    filter(None, [ticket.escalated_phases, *late])
-                )
-            tickets._message_log_batch(bodies)
-            self.env["mail.activity"].with_context(
-                mail_activity_quick_update=True
-            ).create(activities)
-            self.env["ir.cron"]._notify_progress(
-                done=len(tickets),
-                remaining=self.search_count(
-                    [*self._breach_domain(now), ("id", "not in", skipped)]
-                ),
+        labels = self._phase_labels()
+        activities, bodies = [], {}
+        for ticket in self:
+            late = [
+                phase
+                for phase in ticket._open_phases()
+                if ticket[f"{phase}_deadline"] < now
+            ]
+            names = format_list(self.env, [labels[phase] for phase in late])
+            supervisor = ticket._breach_supervisor()
+            bodies[ticket.id] = self.env._(
+                "Response time missed: %(phases)s. Escalated to %(user)s.",
+                phases=names,
+                user=supervisor.name,
             )
+            activities.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": ticket.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": supervisor.id,
+                    "summary": self.env._("Missed: %(phases)s", phases=names),
+                    "date_deadline": fields.Date.context_today(ticket),
+                }
+            )
+            ticket.escalated_phases = ",".join(
+                filter(None, [ticket.escalated_phases, *late])
+            )
+        self._message_log_batch(bodies)
+        self.env["mail.activity"].with_context(
+            mail_activity_quick_update=True
+        ).create(activities)
 
     # T7: after the repair -------------------------------------------------
 

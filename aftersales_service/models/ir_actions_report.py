@@ -4,8 +4,7 @@ import subprocess
 from lxml import etree, html
 
 from odoo import models
-
-from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+from odoo.tools.misc import find_in_path
 
 
 @functools.cache
@@ -14,7 +13,7 @@ def _wkhtmltopdf_converts_one_document():
     such a build converts one HTML document per run and refuses several."""
     try:
         version = subprocess.run(
-            [_get_wkhtmltopdf_bin(), "--version"],
+            [find_in_path("wkhtmltopdf"), "--version"],
             capture_output=True,
             check=False,
             timeout=30,

@@ -56,9 +56,7 @@ for _cache in (
 class IrModuleModule(models.Model):
     _inherit = "ir.module.module"
 
-    def _load_module_terms(
-        self, modules, langs, overwrite=False, imported_module=False
-    ):
+    def _load_module_terms(self, modules, langs, overwrite=False):
         """Requests are helpdesk_mgmt tickets, and helpdesk_mgmt ships no
         Simplified Chinese; base_tier_validation, which approves scraps,
         translates less than half of its words: load the add-on's own
@@ -66,9 +64,7 @@ class IrModuleModule(models.Model):
         whenever the language or either module is loaded. The add-on's
         operation types, and the selection labels its models inherit, are
         named in the languages loaded."""
-        result = super()._load_module_terms(
-            modules, langs, overwrite=overwrite, imported_module=imported_module
-        )
+        result = super()._load_module_terms(modules, langs, overwrite=overwrite)
         addon_path = get_module_path("aftersales_service")
         installed = self.search_count(
             [

@@ -1,6 +1,5 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.sql import create_index
 
 from .aftersales_contract import ACTIVE_STATES
 from .aftersales_coverage import Coverage
@@ -103,16 +102,11 @@ class StockLot(models.Model):
         "sale.order", string="Replacement Order", readonly=True, copy=False
     )
 
-    def init(self):
-        # Serial numbers are looked up exactly (phone intake, integrations,
-        # the warranty search): a b-tree index answers in well under a
-        # millisecond among a million units, where the name's trigram index
-        # scans every serial sharing the prefix's trigrams (make bench).
-        result = super().init()
-        create_index(
-            self.env.cr, "stock_lot_aftersales_name_index", self._table, ["name"]
-        )
-        return result
+    # Serial numbers are looked up exactly (phone intake, integrations, the
+    # warranty search): a b-tree index answers in well under a millisecond
+    # among a million units, where the name's trigram index scans every
+    # serial sharing the prefix's trigrams (make bench).
+    _aftersales_name_index = models.Index("(name)")
 
     @api.depends("warranty_ids")
     def _compute_warranty_id(self):

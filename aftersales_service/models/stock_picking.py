@@ -44,7 +44,6 @@ class StockPicking(models.Model):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.display_name,
                             "product_id": product.id,
                             "product_uom_qty": 1,
                             "product_uom": product.uom_id.id,

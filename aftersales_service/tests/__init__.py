@@ -9,3 +9,11 @@ from . import test_tours
 from . import test_portal
 from . import test_cron_concurrency
 from . import test_loaner_scrap_concurrency
+from . import test_access_matrix
+from . import test_analysis
+from . import test_bad_input
+from . import test_demo_chinese
+from . import test_followup
+from . import test_portal_documents
+from . import test_stock
+from . import test_stock_concurrency

@@ -68,7 +68,6 @@ class AftersalesCase(TransactionCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": product.name,
                             "product_id": product.id,
                             "product_uom_qty": len(lots),
                             "product_uom": product.uom_id.id,

@@ -267,11 +267,13 @@ class TestNotices(ContractCase):
         def stop_after_first_batch(*args, **kwargs):
             raise Stop()
 
-        # The first batch is done (and, outside tests, committed); then the
-        # process dies.
+        # The first batch is done (and, under the scheduler, committed); then
+        # the process dies.
         with (
-            patch.object(
-                type(self.env["ir.cron"]), "_notify_progress", stop_after_first_batch
+            patch(
+                "odoo.addons.aftersales_service.models.aftersales_locking"
+                ".commit_progress",
+                stop_after_first_batch,
             ),
             suppress(Stop),
         ):
@@ -295,7 +297,7 @@ class TestNotices(ContractCase):
         with (
             patch.object(type(self.Contract), "_send_renewal_notices", fail_for_bad),
             self.assertLogs(
-                "odoo.addons.aftersales_service.models.aftersales_contract", "ERROR"
+                "odoo.addons.aftersales_service.models.aftersales_locking", "ERROR"
             ),
         ):
             self.Contract._cron_send_notices()

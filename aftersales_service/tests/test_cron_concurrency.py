@@ -10,6 +10,8 @@ from odoo.tests import TransactionCase
 from odoo.addons.aftersales_service.models import aftersales_locking
 
 MODELS = "odoo.addons.aftersales_service.models."
+# The claim itself, kept before the tests patch it where it is called.
+CLAIM_ROWS = aftersales_locking.claim_rows
 # Seconds a run waits for the other before the test gives up on it.
 HOLD = 20
 
@@ -100,7 +102,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
         outcome = {}
 
         def claiming(records):
-            taken = aftersales_locking.claim_rows(records)
+            taken = CLAIM_ROWS(records)
             name = threading.current_thread().name
             claimed[name] += taken.ids
             if name == "first" and taken and not held.is_set():
@@ -161,7 +163,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
             claimed, meanwhile = self._race(
                 "aftersales.contract",
                 "_cron_send_notices",
-                "aftersales_contract",
+                "aftersales_locking",
                 batch_size=2,
             )
         self.assertTrue(meanwhile, "the second run waited for the first")
@@ -194,7 +196,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
             claimed, meanwhile = self._race(
                 "helpdesk.ticket",
                 "_cron_escalate_breaches",
-                "helpdesk_ticket",
+                "aftersales_locking",
                 batch_size=2,
             )
         self.assertTrue(meanwhile, "the second run waited for the first")

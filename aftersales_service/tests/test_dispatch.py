@@ -5,7 +5,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.pdf import PdfFileReader
 
-from odoo.addons.base.models.ir_qweb import QWebException
 
 from .common import AftersalesCase
 
@@ -306,7 +305,7 @@ class TestDispatchAccess(DispatchCase):
         )[0]
         self.assertIn(b"Chen Jie", html)
         self.assertIn(b"DSP-001", html)
-        with self.assertRaisesText(QWebException, "doesn't have 'read' access"):
+        with self.assertRaisesText(AccessError, "doesn't have 'read' access"):
             Report._render_qweb_html("aftersales_service.report_dispatch", foreign.ids)
         # Their requests, and only theirs.
         Ticket = self.env["helpdesk.ticket"].with_user(portal)

@@ -36,7 +36,7 @@ class CommittedRaceCase(TransactionCase):
                         "name": f"Race {key}",
                         "login": f"as_race_ls_{key}",
                         "email": f"as_race_ls_{key}@example.com",
-                        "groups_id": [
+                        "group_ids": [
                             Command.link(env.ref(group).id) for group in groups
                         ],
                     }
@@ -59,8 +59,8 @@ class CommittedRaceCase(TransactionCase):
 
     def _remove_stock(self):
         """Remove the products made for the test and all their stock: done
-        moves can't be deleted through the ORM, so their lines, moves and
-        valuation go by SQL first."""
+        moves can't be deleted through the ORM, so their lines and moves go
+        by SQL first."""
         if not self.product_ids:
             return
         with self.registry.cursor() as cr:
@@ -69,7 +69,7 @@ class CommittedRaceCase(TransactionCase):
             moves = env["stock.move"].search([("product_id", "in", products.ids)])
             pickings = moves.picking_id
             scraps = env["stock.scrap"].search([("product_id", "in", products.ids)])
-            for table in ("stock_valuation_layer", "stock_move_line", "stock_move"):
+            for table in ("stock_move_line", "stock_move"):
                 cr.execute(
                     SQL(
                         "DELETE FROM %s WHERE product_id IN %s",

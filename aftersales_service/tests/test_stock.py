@@ -915,7 +915,7 @@ class TestScrapApproval(StockCase):
 
     def test_approved_by_another_appraiser_then_scrapped_once(self):
         request = self._scrap_request()
-        self.assertEqual(request.validation_status, "waiting")
+        self.assertEqual(request.validation_status, "pending")
         # The requester may sit in the appraisal group, but can't approve.
         self.assertFalse(request.with_user(self.appraiser).can_review)
         with self.assertRaisesText(UserError, "someone else in the appraisal group"):
@@ -932,7 +932,7 @@ class TestScrapApproval(StockCase):
         )
         request.with_user(self.appraiser2).validate_tier()
         self.assertEqual(request.state, "approved")
-        self.assertTrue(request.validated)
+        self.assertEqual(request.validation_status, "validated")
         self.assertEqual(len(request.review_ids), 1)
         request.with_user(self.warehouse_user).action_scrap()
         self.assertEqual(request.state, "done")

@@ -29,7 +29,7 @@ class TestLastSpareRace(TransactionCase):
                     {
                         "name": f"Race Warehouse {n}",
                         "login": f"as_race_wh{n}",
-                        "groups_id": [
+                        "group_ids": [
                             Command.link(
                                 env.ref(
                                     "aftersales_service.group_aftersales_warehouse"

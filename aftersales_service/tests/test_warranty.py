@@ -43,7 +43,6 @@ class TestWarrantyFromDelivery(AftersalesCase):
                 "move_ids": [
                     Command.create(
                         {
-                            "name": "move",
                             "product_id": self.product.id,
                             "product_uom_qty": 1,
                             "product_uom": self.product.uom_id.id,

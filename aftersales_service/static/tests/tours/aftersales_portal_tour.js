@@ -9,10 +9,12 @@ registry.category("web_tour.tours").add("aftersales_portal_fault_report", {
             content: "Open one of the units",
             trigger: "a[href^='/my/units/']:contains(PT-CABINET)",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             trigger: "a[href^='/new/ticket?aftersales_unit=']",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "The unit is already chosen",
@@ -33,6 +35,7 @@ registry.category("web_tour.tours").add("aftersales_portal_fault_report", {
         {
             trigger: "form button[type=submit]",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "The request shows when we respond",
