@@ -85,8 +85,7 @@ soak: deps pg conf
 
 # Regenerate the translation template from the test database.
 pot: deps pg conf
-	$(ODOO) -c $(CONF) -d $(TEST_DB) --i18n-export=aftersales_service/i18n/aftersales_service.pot \
-	  --modules=aftersales_service --language=en_US --stop-after-init --logfile=$(VAR)/pot.log
+	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -o aftersales_service/i18n/aftersales_service.pot aftersales_service
 
 clean:
 	-@tools/pg-down

@@ -49,6 +49,7 @@ JOBS = {
     "renewal": {
         "title": "Renewal notices",
         "call": 'env["aftersales.contract"]._cron_send_notices',
+        "cron": "aftersales_service.ir_cron_contract_notices",
         "batch": 200,
         "unit": "contracts",
         "progress": """SELECT count(*) FROM aftersales_contract
@@ -57,6 +58,7 @@ JOBS = {
     "visits": {
         "title": "Follow-up visits",
         "call": 'env["aftersales.followup.plan"]._cron_schedule_visits',
+        "cron": "aftersales_service.ir_cron_schedule_visits",
         "batch": 100,
         "unit": "plans",
         "progress": "SELECT count(DISTINCT plan_id) FROM aftersales_inspection",
@@ -104,8 +106,16 @@ ACTIVITIES_PER_VISIT = """
 
 
 def code(job):
-    """The Python the Odoo shell runs for ``job``."""
-    return f"{job['call']}(batch_size={job['batch']})"
+    """The Python the Odoo shell runs for ``job``: its method, with a batch
+    size, in the context the scheduler gives it (its progress record), so
+    that each batch commits as under the scheduler."""
+    return (
+        f"cron, progress = env.ref({job['cron']!r})._add_progress()\n"
+        "env.cr.commit()\n"
+        "env = env(context={**cron.env.context, 'cron_id': cron.id})\n"
+        f"{job['call']}(batch_size={job['batch']})\n"
+        "env.cr.commit()\n"
+    )
 
 
 def scalar(cr, sql, params=None):

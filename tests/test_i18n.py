@@ -3,13 +3,17 @@ complete: our users read Chinese first."""
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import polib
 import pytest
-from conftest import odoo_command
+from conftest import test_db
+
+import odoo
 
 I18N = Path(__file__).resolve().parent.parent / "aftersales_service" / "i18n"
+I18N_EXPORT = [sys.executable, "-m", "odoo", "i18n", "export"]
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%d")
 
 
@@ -18,13 +22,18 @@ def exported_pot(tmp_path_factory):
     """The template as Odoo exports it from the test database now."""
     target = tmp_path_factory.mktemp("i18n") / "aftersales_service.pot"
     subprocess.run(
-        odoo_command(
-            f"--i18n-export={target}",
-            "--modules=aftersales_service",
-            "--stop-after-init",
-            f"--logfile={target.with_suffix('.log')}",
-        ),
+        [
+            *I18N_EXPORT,
+            "-c",
+            odoo.tools.config.rcfile,
+            "-d",
+            test_db(),
+            "-o",
+            str(target),
+            "aftersales_service",
+        ],
         check=True,
+        capture_output=True,
     )
     return polib.pofile(str(target))
 

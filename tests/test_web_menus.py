@@ -30,7 +30,7 @@ def _web_session(url, db, login, password):
 
 
 def _app_menus(opener, url):
-    with opener.open(f"{url}/web/webclient/load_menus/1", timeout=60) as answer:
+    with opener.open(f"{url}/web/webclient/load_menus", timeout=60) as answer:
         menus = json.load(answer)
     return {
         menus[str(i)]["xmlid"]: menus[str(i)]["name"] for i in menus["root"]["children"]

@@ -8,7 +8,6 @@ from odoo.tools import SQL, format_date, format_list
 
 from .aftersales_locking import run_in_batches
 
-
 # States in which a contract binds us: it covers its units between its dates.
 ACTIVE_STATES = ("running", "to_renew", "renewed")
 

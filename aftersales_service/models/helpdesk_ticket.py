@@ -247,8 +247,8 @@ class HelpdeskTicket(models.Model):
         return {
             "type": "ir.actions.act_window",
             "res_model": "aftersales.loaner",
-            "name": _("Loaners"),
             "domain": [("ticket_id", "=", self.id)],
+            "name": _("Loaners"),
             "view_mode": "list,form",
             "context": {"default_ticket_id": self.id},
         }
@@ -442,8 +442,8 @@ class HelpdeskTicket(models.Model):
         return {
             "type": "ir.actions.act_window",
             "res_model": "repair.order",
-            "name": _("Off-Site Repairs"),
             "domain": [("aftersales_ticket_id", "=", self.id)],
+            "name": _("Off-Site Repairs"),
             "view_mode": "list,form",
         }
 
@@ -452,8 +452,8 @@ class HelpdeskTicket(models.Model):
         return {
             "type": "ir.actions.act_window",
             "res_model": "aftersales.dispatch",
-            "name": _("Dispatch Orders"),
             "domain": [("ticket_id", "=", self.id)],
+            "name": _("Dispatch Orders"),
             "view_mode": "list,form",
             "context": {"default_ticket_id": self.id},
         }
@@ -463,8 +463,8 @@ class HelpdeskTicket(models.Model):
         return {
             "type": "ir.actions.act_window",
             "res_model": "aftersales.solution",
-            "name": _("Known Solutions"),
             "domain": [("category_id", "=", self.category_id.id)],
+            "name": _("Known Solutions"),
             "view_mode": "list,form",
         }
 
@@ -758,9 +758,9 @@ class HelpdeskTicket(models.Model):
                 filter(None, [ticket.escalated_phases, *late])
             )
         self._message_log_batch(bodies)
-        self.env["mail.activity"].with_context(
-            mail_activity_quick_update=True
-        ).create(activities)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
 
     # T7: after the repair -------------------------------------------------
 

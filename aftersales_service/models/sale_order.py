@@ -30,8 +30,8 @@ class SaleOrder(models.Model):
         contracts = self.order_line.aftersales_contract_id
         return {
             "type": "ir.actions.act_window",
-            "name": _("Service Contracts"),
             "res_model": "aftersales.contract",
             "domain": [("id", "in", contracts.ids)],
+            "name": _("Service Contracts"),
             "view_mode": "list,form",
         }

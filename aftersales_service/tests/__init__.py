@@ -17,3 +17,5 @@ from . import test_followup
 from . import test_portal_documents
 from . import test_stock
 from . import test_stock_concurrency
+from . import test_database_objects
+from . import test_search_methods

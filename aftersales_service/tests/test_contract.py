@@ -365,8 +365,8 @@ class TestNotices(ContractCase):
         self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)
 
 
-QUERIES_ONE_BATCH = 46
-QUERIES_TWO_BATCHES = 73
+QUERIES_ONE_BATCH = 52
+QUERIES_TWO_BATCHES = 78
 
 
 class TestContractAccess(ContractCase):

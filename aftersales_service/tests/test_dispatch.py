@@ -5,7 +5,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.pdf import PdfFileReader
 
-
 from .common import AftersalesCase
 
 # A 1x1 PNG: the signature the customer draws.

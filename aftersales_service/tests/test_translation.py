@@ -121,13 +121,19 @@ class TestChinese(TransactionCase):
         self.assertEqual(
             form.xpath("//button[@name='request_validation']/@string"), ["提交审批"]
         )
-        self.assertIn("此记录需要", "".join(form.xpath("//div[@role='alert']//text()")))
+        # The banner of a scrap waiting for its appraisal is computed in the
+        # reader's language.
+        scrap = self.zh["aftersales.scrap.request"].search(
+            [("validation_status", "=", "pending")], limit=1
+        )
+        self.assertTrue(scrap, "the demo has a scrap waiting for its appraisal")
+        self.assertIn("待 用户组 技术鉴定小组 审批", scrap.to_validate_message)
         status = dict(
             self.zh["tier.review"].fields_get(["status"], ["selection"])["status"][
                 "selection"
             ]
         )
-        self.assertEqual(status["waiting"], "等待中")
+        self.assertEqual(status["pending"], "待审批")
         for model in ("aftersales.scrap.request", "helpdesk.ticket"):
             states = dict(
                 self.zh[model].fields_get(["activity_state"], ["selection"])[
@@ -140,7 +146,7 @@ class TestChinese(TransactionCase):
                 ["validation_status"], ["selection"]
             )["validation_status"]["selection"]
         )
-        self.assertEqual(validation["waiting"], "等待中")
+        self.assertEqual(validation["pending"], "待审批")
 
     def test_operation_types_are_named_in_each_language(self):
         """Odoo names a warehouse's operation types in one language; the
