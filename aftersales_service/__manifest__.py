@@ -32,6 +32,7 @@
         "wizards/aftersales_warranty_acceptance_views.xml",
         "wizards/aftersales_extension_reversal_views.xml",
         "wizards/aftersales_request_resolution_views.xml",
+        "wizards/aftersales_fact_correction_views.xml",
         "report/aftersales_dispatch_reports.xml",
         "report/aftersales_dispatch_templates.xml",
         "report/aftersales_stock_reports.xml",

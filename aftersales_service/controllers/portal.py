@@ -213,6 +213,23 @@ class AftersalesTicketController(HelpdeskTicketController):
     """The online fault report: the customer picks one of their units, so
     that the request gets the unit's contract, service level and clocks."""
 
+    @http.route("/ticket/close", type="http", auth="user", methods=["POST"])
+    def support_ticket_close(self, ticket_id=None, stage_id=None, **kw):
+        """Close a request from its portal page: a form posted with the
+        session's token, by a user who may see that request, to a stage
+        offered in the portal. helpdesk_mgmt's own route took a GET from
+        anyone logged in, for any request."""
+        try:
+            ticket = request.env["helpdesk.ticket"].browse(int(ticket_id))
+            stage = request.env["helpdesk.ticket.stage"].browse(int(stage_id))
+            ticket.check_access("read")
+        except (TypeError, ValueError, AccessError, MissingError):
+            return request.not_found()
+        if not stage.exists() or not stage.sudo().close_from_portal:
+            return request.not_found()
+        ticket.sudo().stage_id = stage
+        return request.redirect(ticket.sudo().get_portal_url())
+
     def _get_create_new_ticket_values(self, **kw):
         values = super()._get_create_new_ticket_values(**kw)
         values["aftersales_units"] = (

@@ -1,4 +1,5 @@
 from . import aftersales_sequence_mixin
+from . import aftersales_integrity_mixin
 from . import aftersales_archive_mixin
 from . import res_company
 from . import res_config_settings
@@ -35,3 +36,4 @@ from . import aftersales_kpi
 from . import aftersales_fault_analysis
 from . import ir_actions_report
 from . import ir_module_module
+from . import tier_review

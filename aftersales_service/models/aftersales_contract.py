@@ -6,6 +6,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, format_list
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import run_in_batches
 
 # States in which a contract binds us: it covers its units between its dates.
@@ -19,10 +20,24 @@ class AftersalesContract(models.Model):
 
     _name = "aftersales.contract"
     _description = "Service Contract"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.contract"
     _order = "date_end desc, id desc"
     _check_company_auto = True
+    _workflow_fields = (
+        "state",
+        "renewal_notice_date",
+        "expiry_notice_date",
+        "renewal_contract_id",
+        "renewal_order_id",
+    )
+    # The price: up to a thousand billion in the company's currency.
+    _number_bounds = {"amount": (None, 1e12)}
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -221,6 +236,14 @@ class AftersalesContract(models.Model):
                 )
             )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started(self):
+        self._refuse_unlink(
+            self.filtered(lambda c: c.state not in ("draft", "cancelled")),
+            _("it was started. Cancel it instead, or let it expire."),
+        )
+
+    @workflow_step
     def action_start(self):
         drafts = self.filtered(lambda c: c.state == "draft")
         if drafts != self:
@@ -229,6 +252,7 @@ class AftersalesContract(models.Model):
         drafts.previous_contract_id._mark_renewed()
         return True
 
+    @workflow_step
     def _mark_renewed(self):
         """The renewal started: this contract is renewed, and its renewal
         activity done."""
@@ -247,6 +271,7 @@ class AftersalesContract(models.Model):
                 )
             )
 
+    @workflow_step
     def action_cancel(self):
         closed = self.filtered(lambda c: c.state in ("renewed", "expired", "cancelled"))
         if closed:
@@ -259,6 +284,7 @@ class AftersalesContract(models.Model):
         self.write({"state": "cancelled"})
         return True
 
+    @workflow_step
     def action_reset_draft(self):
         self.filtered(lambda c: c.state == "cancelled").write({"state": "draft"})
         return True
@@ -336,6 +362,7 @@ class AftersalesContract(models.Model):
             ],
         }
 
+    @workflow_step
     def action_renew(self):
         """Create the next contract and its quotation, in one step."""
         not_renewable = self.filtered(lambda c: not c.can_renew)
@@ -428,6 +455,7 @@ class AftersalesContract(models.Model):
             batch_size,
         )
 
+    @workflow_step
     def _send_renewal_notices(self):
         """Written renewal notice to the customer, an activity for the account
         manager and the pre-expiry visit for the engineer (保修期满前十天)."""
@@ -482,6 +510,7 @@ class AftersalesContract(models.Model):
             activities
         )
 
+    @workflow_step
     def _send_expiry_notices(self):
         """Notice of what stops and what to watch for, with the substitutes of
         discontinued products (终止保修服务后用户应注意的事项)."""

@@ -1,6 +1,7 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_integrity_mixin import workflow_step
 from .helpdesk_ticket import FAULT_NATURES, SEVERITIES
 
 
@@ -10,10 +11,23 @@ class AftersalesDispatch(models.Model):
 
     _name = "aftersales.dispatch"
     _description = "Dispatch Order"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.dispatch"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = (
+        "state",
+        "arrival_notice_sent",
+        "arrived_at",
+        "finished_at",
+        "remote_signoff",
+        "signed_at",
+    )
 
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
@@ -134,6 +148,30 @@ class AftersalesDispatch(models.Model):
             )
         return super().write(vals)
 
+    @api.constrains("planned_departure", "expected_arrival")
+    def _check_departure_before_arrival(self):
+        for dispatch in self:
+            if (
+                dispatch.planned_departure
+                and dispatch.expected_arrival
+                and dispatch.expected_arrival < dispatch.planned_departure
+            ):
+                raise ValidationError(
+                    _(
+                        "Dispatch order %(name)s: the expected arrival comes before "
+                        "the planned departure; correct one of them.",
+                        name=dispatch.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started(self):
+        self._refuse_unlink(
+            self.filtered(lambda d: d.state not in ("draft", "cancelled")),
+            _("it was dispatched. Cancel it while the engineers are not on site yet."),
+        )
+
+    @workflow_step
     def action_dispatch(self):
         """Send the engineers: the customer is told when they will arrive
         (出发前通知用户预计到达时间)."""
@@ -155,13 +193,16 @@ class AftersalesDispatch(models.Model):
                     )
                 )
         template = self.env.ref("aftersales_service.mail_template_dispatch_arrival")
-        for dispatch in self:
+        # The engineer who dispatches may not read the whole request the
+        # notice quotes; the notice is still posted in their name.
+        for dispatch in self.sudo():
             dispatch.message_post_with_source(
                 template, message_type="comment", subtype_xmlid="mail.mt_comment"
             )
         self.write({"state": "dispatched", "arrival_notice_sent": True})
         return True
 
+    @workflow_step
     def action_arrive(self):
         self._ensure_state(
             ("dispatched",), _("the engineers arrive after the order is dispatched.")
@@ -172,6 +213,7 @@ class AftersalesDispatch(models.Model):
         self.ticket_id.sudo().action_on_site()
         return True
 
+    @workflow_step
     def action_finish(self):
         self._ensure_state(
             ("on_site",), _("the work is finished on site, after arrival.")
@@ -191,6 +233,7 @@ class AftersalesDispatch(models.Model):
         self.ticket_id.sudo().action_repaired()
         return True
 
+    @workflow_step
     def action_sign(self):
         """The customer's sign-off (用户签认), with the name and signature
         entered on the order."""
@@ -228,6 +271,7 @@ class AftersalesDispatch(models.Model):
             dispatch.notice_id.sudo()._close(dispatch)
         return True
 
+    @workflow_step
     def action_ask_online_signoff(self):
         """The customer was not there to sign: they sign in the portal."""
         self._ensure_state(
@@ -246,6 +290,7 @@ class AftersalesDispatch(models.Model):
             )
         return True
 
+    @workflow_step
     def action_cancel(self):
         self._ensure_state(
             ("draft", "dispatched"), _("only orders not yet on site can be cancelled.")
@@ -306,6 +351,7 @@ class AftersalesDispatchLine(models.AbstractModel):
     """A line of a dispatch order; the customer's signature makes it final."""
 
     _name = "aftersales.dispatch.line"
+    _inherit = "aftersales.integrity.mixin"
     _description = "Dispatch Order Line"
 
     dispatch_id = fields.Many2one(
@@ -347,6 +393,21 @@ class AftersalesDispatchItem(models.Model):
     product_id = fields.Many2one("product.product")
     name = fields.Char(string="Description", required=True)
     quantity = fields.Float(default=1.0)
+
+    _number_bounds = {"quantity": (None, 1e6)}
+
+    @api.constrains("quantity")
+    def _check_quantity(self):
+        for item in self:
+            if item.quantity <= 0:
+                raise ValidationError(
+                    _(
+                        "Dispatch order %(name)s: the quantity of %(item)s to bring "
+                        "must be positive.",
+                        name=item.dispatch_id.name,
+                        item=item.name,
+                    )
+                )
 
     @api.onchange("product_id")
     def _onchange_product_id(self):

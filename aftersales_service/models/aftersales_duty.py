@@ -7,6 +7,7 @@ class AftersalesDuty(models.Model):
     from when to when. Requests reported outside business hours go to them."""
 
     _name = "aftersales.duty"
+    _inherit = "aftersales.integrity.mixin"
     _description = "On-Call Duty"
     _order = "date_start desc"
     _check_company_auto = True
@@ -25,6 +26,17 @@ class AftersalesDuty(models.Model):
     )
     phone = fields.Char(related="user_id.partner_id.phone", string="Phone")
     note = fields.Char()
+
+    @api.constrains("user_id")
+    def _check_user_is_staff(self):
+        for duty in self.filtered(lambda d: d.user_id.share):
+            raise ValidationError(
+                _(
+                    "%(user)s is a portal user: only the service staff is on the "
+                    "duty roster.",
+                    user=duty.user_id.name,
+                )
+            )
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):

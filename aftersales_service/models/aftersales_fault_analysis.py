@@ -11,6 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import commit_progress, run_in_batches
 
 _logger = logging.getLogger(__name__)
@@ -55,9 +56,11 @@ class AftersalesFaultAnalysis(models.Model):
 
     _name = "aftersales.fault.analysis"
     _description = "Quarterly Fault Analysis"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aftersales.integrity.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "year desc, quarter desc, partner_id"
     _check_company_auto = True
+    _workflow_fields = ("sent_on",)
+    _number_bounds = {"year": (None, 2199)}
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -198,6 +201,14 @@ class AftersalesFaultAnalysis(models.Model):
 
     # Sending ----------------------------------------------------------------------
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_sent(self):
+        self._refuse_unlink(
+            self.filtered("sent_on"),
+            _("it was sent to the customer."),
+        )
+
+    @workflow_step
     def action_send(self):
         """Email the analysis to the customer, PDF attached."""
         template = self.env.ref("aftersales_service.mail_template_fault_analysis")

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import run_in_batches
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ class AftersalesFollowupTerms(models.AbstractModel):
     contracts' own plans."""
 
     _name = "aftersales.followup.terms"
+    _inherit = "aftersales.integrity.mixin"
+    # Two years on site, five years of monthly visits, a year before the end.
+    _number_bounds = {
+        "onsite_weeks": (None, 104),
+        "early_visit_months": (None, 60),
+        "pre_expiry_days": (None, 366),
+    }
     _description = "Follow-Up Terms"
 
     onsite_weeks = fields.Integer(
@@ -100,6 +108,7 @@ class AftersalesFollowupPlan(models.Model):
     _description = "Follow-Up Plan"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = ("state", "submitted_on", "approved_on")
     _rec_name = "contract_id"
 
     contract_id = fields.Many2one(
@@ -244,6 +253,14 @@ class AftersalesFollowupPlan(models.Model):
 
     # Customer approval (I3) -----------------------------------------------------
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        self._refuse_unlink(
+            self.filtered(lambda p: p.state == "approved"),
+            _("the customer approved it. Send it back to draft to change it."),
+        )
+
+    @workflow_step
     def action_submit(self):
         drafts = self.filtered(lambda p: p.state == "draft")
         empty = drafts.filtered(lambda p: not p._occurrences())
@@ -260,6 +277,7 @@ class AftersalesFollowupPlan(models.Model):
         )
         return True
 
+    @workflow_step
     def action_approve(self):
         for plan in self:
             if plan.state != "submitted":
@@ -278,6 +296,7 @@ class AftersalesFollowupPlan(models.Model):
         )
         return True
 
+    @workflow_step
     def action_draft(self):
         self.write({"state": "draft", "submitted_on": False, "approved_on": False})
         return True

@@ -1,7 +1,8 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .aftersales_followup_plan import VISIT_KINDS
+from .aftersales_integrity_mixin import workflow_step
 from .helpdesk_ticket import SEVERITIES
 
 # The inspection checklist (I4): 座谈 / 检测 / 维护保养 / 听取意见.
@@ -15,10 +16,16 @@ class AftersalesInspection(models.Model):
 
     _name = "aftersales.inspection"
     _description = "Inspection"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.inspection"
     _order = "scheduled_date desc, id desc"
     _check_company_auto = True
+    _workflow_fields = ("state", "done_date", "signed_at")
 
     plan_id = fields.Many2one(
         "aftersales.followup.plan",
@@ -135,6 +142,7 @@ class AftersalesInspection(models.Model):
             vals_list
         )
 
+    @workflow_step
     def action_done(self):
         """Close the visit or call with its report. A visit is signed by the
         customer; a call records what the customer said."""
@@ -188,6 +196,14 @@ class AftersalesInspection(models.Model):
         )
         return True
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done(self):
+        self._refuse_unlink(
+            self.filtered(lambda i: i.state == "done"),
+            _("the visit was reported. Its report stays with the customer's file."),
+        )
+
+    @workflow_step
     def action_cancel(self):
         self._ensure_state(("planned",), _("only a planned visit can be cancelled."))
         self.write({"state": "cancelled"})

@@ -6,6 +6,7 @@ from odoo.fields import Domain
 from odoo.tools.misc import format_date, format_datetime
 
 from .aftersales_domains import bool_domain
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import claim_rows, lock_rows
 from .aftersales_roles import check_role
 
@@ -29,10 +30,26 @@ class AftersalesLoaner(models.Model):
 
     _name = "aftersales.loaner"
     _description = "Loaner"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.loaner"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = (
+        "state",
+        "issue_picking_id",
+        "return_picking_id",
+        "issued_at",
+        "returned_at",
+        "test_result",
+        "tested_by_id",
+        "tested_at",
+        "escalated",
+    )
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -219,6 +236,7 @@ class AftersalesLoaner(models.Model):
     # Obligations ------------------------------------------------------------
 
     @api.model
+    @workflow_step
     def _create_obligations(self, tickets, trigger, since, repair=None):
         """Owe a loaner to each request in ``tickets`` that has none yet, due
         the company's loaner hours after ``since``. A request already owed
@@ -270,6 +288,7 @@ class AftersalesLoaner(models.Model):
         return loaners
 
     @api.model
+    @workflow_step
     def _cron_loaners(self):
         """Owe loaners for major faults still not fixed 8 h after the
         engineers arrived, then escalate late loaners: due ones not issued
@@ -314,6 +333,7 @@ class AftersalesLoaner(models.Model):
             self.search([("is_late", "=", True), ("escalated", "=", False)])
         )._escalate()
 
+    @workflow_step
     def _escalate(self):
         activity_type = self.env.ref(
             "aftersales_service.mail_activity_type_loaner_late"
@@ -354,6 +374,14 @@ class AftersalesLoaner(models.Model):
             _("Only warehouse users issue and take back loaners."),
         )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_issued(self):
+        self._refuse_unlink(
+            self.filtered(lambda loaner: loaner.state not in ("due", "cancelled")),
+            _("the loaner was issued. Take it back and test it instead."),
+        )
+
+    @workflow_step
     def action_issue(self):
         """Ship the loaner to the customer: a done transfer out of the
         warehouse's loaner location."""
@@ -430,6 +458,7 @@ class AftersalesLoaner(models.Model):
             "replacement_lot_id": self.loaner_lot_id.id,
         }
 
+    @workflow_step
     def action_return(self):
         """Take the loaner back into the loaner location, to be tested."""
         self._check_warehouse_user()
@@ -455,6 +484,7 @@ class AftersalesLoaner(models.Model):
             loaner.loaner_lot_id.aftersales_loaner_state = "to_test"
         return True
 
+    @workflow_step
     def _record_test(self, result):
         self._check_warehouse_user()
         self._ensure_state(
@@ -481,6 +511,7 @@ class AftersalesLoaner(models.Model):
         it is mended and passes a new test."""
         return self._record_test("failed")
 
+    @workflow_step
     def _keep_for_good(self, scrap_request):
         """The customer's unit is scrapped: the loaner stays with them as its
         permanent substitute, and leaves the loaner pool."""
@@ -499,6 +530,7 @@ class AftersalesLoaner(models.Model):
                 )
             )
 
+    @workflow_step
     def action_cancel(self):
         self._ensure_state(
             ("due",), _("only a loaner not yet issued can be cancelled.")

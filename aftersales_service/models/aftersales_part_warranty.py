@@ -13,6 +13,9 @@ class AftersalesPartWarranty(models.Model):
     the day it was fitted, even beyond the end of the unit's own warranty."""
 
     _name = "aftersales.part.warranty"
+    _inherit = "aftersales.integrity.mixin"
+    # A part's term of up to 100 years.
+    _number_bounds = {"months": (None, 1200)}
     _description = "Part Warranty"
     _order = "date_fitted desc, id desc"
     _check_company_auto = True

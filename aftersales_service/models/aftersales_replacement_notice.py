@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .aftersales_integrity_mixin import workflow_step
+
 
 class AftersalesReplacementNotice(models.Model):
     """The spare replacement notice (故障处理备品替换通知): a loaner or spare
@@ -10,10 +12,16 @@ class AftersalesReplacementNotice(models.Model):
 
     _name = "aftersales.replacement.notice"
     _description = "Spare Replacement Notice"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.replacement.notice"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = ("state", "closing_dispatch_id", "closed_on", "scrap_request_id")
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -93,6 +101,7 @@ class AftersalesReplacementNotice(models.Model):
             )
         return notices
 
+    @workflow_step
     def _close(self, dispatch):
         """Take the notices back with the dispatch order that reinstalled the
         repaired unit."""
@@ -112,6 +121,7 @@ class AftersalesReplacementNotice(models.Model):
                 )
             )
 
+    @workflow_step
     def _make_permanent(self, scrap_request):
         """The unit is scrapped: its stand-in replaces it for good."""
         for notice in self.filtered(lambda n: n.state == "open"):

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import lock_rows
 from .aftersales_roles import check_role
 
@@ -18,6 +19,7 @@ class AftersalesScrapRequest(models.Model):
     _description = "Scrap Request"
     _inherit = [
         "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
         "mail.thread",
         "mail.activity.mixin",
         "tier.validation",
@@ -25,6 +27,8 @@ class AftersalesScrapRequest(models.Model):
     _aftersales_sequence_code = "aftersales.scrap.request"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = ("state", "scrap_id", "done_by_id", "done_at")
+    _number_bounds = {"quantity": (None, 1e6)}
     _tier_validation_manual_config = False
     _state_from = ["draft"]
     _state_to = ["approved"]
@@ -153,12 +157,6 @@ class AftersalesScrapRequest(models.Model):
         return super()._get_sequences_to_approve(user)
 
     def write(self, vals):
-        if vals.get("state") == "approved" and not self.env.context.get(
-            "aftersales_scrap_approval"
-        ):
-            raise UserError(
-                _("A scrap request is approved through the appraisal group's review.")
-            )
         if FROZEN_FIELDS & set(vals) and self.filtered(lambda r: r.state != "draft"):
             raise UserError(
                 _(
@@ -180,6 +178,7 @@ class AftersalesScrapRequest(models.Model):
             )
         return super().validate_tier()
 
+    @workflow_step
     def _validate_tier(self, tiers=False):
         # Reached from the Validate button and from the comment wizard.
         if self.requester_id == self.env.user:
@@ -203,12 +202,20 @@ class AftersalesScrapRequest(models.Model):
         # requested in this transaction, it would request a second one.
         self.invalidate_recordset(["need_validation", "validation_status"])
         if self.validation_status == "validated" and self.state == "draft":
-            self.with_context(aftersales_scrap_approval=True).state = "approved"
+            self.state = "approved"
             self._message_log(body=_("Approved by the appraisal group."))
         return result
 
     # Scrap ------------------------------------------------------------------
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        self._refuse_unlink(
+            self.filtered(lambda r: r.state in ("approved", "done")),
+            _("the appraisal group approved it. Cancel it if it is not scrapped."),
+        )
+
+    @workflow_step
     def action_scrap(self):
         """Carry out the approved scrap: a validated stock scrap."""
         check_role(
@@ -275,12 +282,14 @@ class AftersalesScrapRequest(models.Model):
             "origin": self.name,
         }
 
+    @workflow_step
     def action_cancel(self):
         if self.filtered(lambda r: r.state == "done"):
             raise UserError(_("A scrap that was carried out can't be cancelled."))
         self.write({"state": "cancelled"})
         return True
 
+    @workflow_step
     def action_draft(self):
         self.filtered(lambda r: r.state == "cancelled").write({"state": "draft"})
         return True

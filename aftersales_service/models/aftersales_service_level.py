@@ -21,6 +21,19 @@ class AftersalesServiceLevel(models.Model):
     and on which clock (7×24 or the business hours of a working calendar)."""
 
     _name = "aftersales.service.level"
+    _inherit = "aftersales.integrity.mixin"
+    # Every target within a year of hours.
+    _number_bounds = {
+        name: (None, 8760)
+        for name in (
+            "ack_hours",
+            "plan_hours",
+            "arrival_city_hours",
+            "arrival_county_hours",
+            "repair_general_hours",
+            "repair_major_hours",
+        )
+    }
     _description = "Service Level"
     _order = "sequence, id"
 

@@ -2,6 +2,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_list
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_roles import check_role
 
 
@@ -13,10 +14,16 @@ class AftersalesSpareRequest(models.Model):
 
     _name = "aftersales.spare.request"
     _description = "Spare Request"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.spare.request"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = ("state", "picking_id")
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -141,6 +148,7 @@ class AftersalesSpareRequest(models.Model):
 
     # Request ----------------------------------------------------------------
 
+    @workflow_step
     def action_request(self):
         """Send the request to the warehouse: the parts become stock moves
         out of the spares location, waiting to be reserved."""
@@ -188,6 +196,7 @@ class AftersalesSpareRequest(models.Model):
             "aftersales_spare_request_id": self.id,
         }
 
+    @workflow_step
     def _create_issue_picking(self):
         """Parts for a dispatch order leave with the engineers to the
         customer's site."""
@@ -253,6 +262,7 @@ class AftersalesSpareRequest(models.Model):
             _("Only warehouse users reserve and issue spare parts."),
         )
 
+    @workflow_step
     def action_reserve(self):
         """Reserve the parts in the spares location. Two users reserving the
         last unit at once: one gets it, the other is told at once."""
@@ -308,6 +318,7 @@ class AftersalesSpareRequest(models.Model):
             lines="\n".join(lines),
         )
 
+    @workflow_step
     def action_cancel(self):
         """Cancel the request: its reservation is released."""
         self._ensure_state(
@@ -320,6 +331,7 @@ class AftersalesSpareRequest(models.Model):
 
     # Consumption ------------------------------------------------------------
 
+    @workflow_step
     def _consume(self):
         """The work is finished: reserved parts are used up, and requests
         never sent are dropped. Parts fitted under warranty for an equipment
@@ -385,6 +397,7 @@ class AftersalesSpareRequest(models.Model):
                 _("Cancel a spare request before deleting it: it holds stock moves.")
             )
 
+    @workflow_step
     def _sync_repair_state(self):
         """Parts of a finished repair were consumed with it."""
         for request in self.filtered(lambda r: r.repair_id):
@@ -396,6 +409,8 @@ class AftersalesSpareRequest(models.Model):
 
 class AftersalesSpareRequestLine(models.Model):
     _name = "aftersales.spare.request.line"
+    _inherit = "aftersales.integrity.mixin"
+    _number_bounds = {"quantity": (None, 1e6)}
     _description = "Spare Request Line"
     _order = "request_id, id"
 
@@ -472,6 +487,17 @@ class AftersalesSpareRequestLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_if_draft(self):
         self.request_id._check_lines_editable()
+
+    @api.constrains("product_id")
+    def _check_product_is_stocked(self):
+        for line in self.filtered(lambda line: not line.product_id.is_storable):
+            raise ValidationError(
+                _(
+                    "Spare request: %(part)s is not a stocked part (a service or "
+                    "consumable). Ask for a part kept in stock.",
+                    part=line.product_id.display_name,
+                )
+            )
 
     @api.constrains("quantity")
     def _check_quantity(self):

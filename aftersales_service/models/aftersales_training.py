@@ -1,5 +1,12 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from .aftersales_integrity_mixin import workflow_step
+
+# The longest session logged as one: a course of a month.
+MAX_SESSION = timedelta(days=31)
 
 
 class AftersalesTrainingTopic(models.Model):
@@ -19,9 +26,10 @@ class AftersalesTrainingSession(models.Model):
 
     _name = "aftersales.training.session"
     _description = "Training Session"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["aftersales.integrity.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    _workflow_fields = ("state",)
 
     name = fields.Char(string="Subject", required=True, tracking=True)
     company_id = fields.Many2one(
@@ -132,6 +140,15 @@ class AftersalesTrainingSession(models.Model):
                         name=session.name,
                     )
                 )
+            if session.date_end - session.date_start > MAX_SESSION:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s lasts more than %(days)s days: check the "
+                        "end; a longer course is logged as several sessions.",
+                        name=session.name,
+                        days=MAX_SESSION.days,
+                    )
+                )
 
     @api.constrains("partner_id", "contract_id")
     def _check_customer(self):
@@ -154,6 +171,7 @@ class AftersalesTrainingSession(models.Model):
         if visit and not self.partner_id:
             self.partner_id = visit.partner_id
 
+    @workflow_step
     def action_done(self):
         for session in self:
             if session.state != "planned":
@@ -170,6 +188,26 @@ class AftersalesTrainingSession(models.Model):
         self.write({"state": "done"})
         return True
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        sessions = super().create(vals_list)
+        sessions.filtered(lambda s: s.inspection_id or s.dispatch_id)._log_as_given()
+        return sessions
+
+    @workflow_step
+    def _log_as_given(self):
+        """Training logged from a visit or a dispatch order was given there
+        (每次维修保养时…免费进行培训)."""
+        self.write({"state": "done"})
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done(self):
+        self._refuse_unlink(
+            self.filtered(lambda s: s.state == "done"),
+            _("the session took place. Its attendance record stays on file."),
+        )
+
+    @workflow_step
     def action_cancel(self):
         if self.filtered(lambda s: s.state == "done"):
             raise UserError(_("A training that was given can't be cancelled."))
@@ -197,7 +235,6 @@ class AftersalesTrainingSession(models.Model):
                 ),
                 "default_date_end": fields.Datetime.to_string(now),
                 "default_topic_ids": maintenance.ids,
-                "default_state": "done",
                 **context,
             },
         }

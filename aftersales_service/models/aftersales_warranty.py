@@ -7,6 +7,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_list
 
+from .aftersales_integrity_mixin import workflow_step
+
 WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
 
 
@@ -27,10 +29,28 @@ class AftersalesWarranty(models.Model):
 
     _name = "aftersales.warranty"
     _description = "Unit Warranty"
-    _inherit = ["aftersales.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "aftersales.sequence.mixin",
+        "aftersales.integrity.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _aftersales_sequence_code = "aftersales.warranty"
     _order = "id desc"
     _check_company_auto = True
+    _workflow_fields = (
+        "state",
+        "picking_id",
+        "delivery_date",
+        "acceptance_date",
+        "accepted_by",
+        "acceptance_reference",
+        "end_date",
+    )
+    # What a manager may correct (Correct a Date), saying why.
+    _correctable_fields = ("delivery_date", "acceptance_date")
+    # A term of up to 100 years (1,200 months).
+    _number_bounds = {"duration": (None, 1200), "manufacturer_duration": (None, 1200)}
     _rec_names_search = ["name", "lot_id"]
 
     company_id = fields.Many2one(
@@ -310,12 +330,15 @@ class AftersalesWarranty(models.Model):
         self.valid_on = False
 
     def _search_valid_on(self, operator, value):
+        # "=" a date, or "in" dates: the warranties that cover any of them.
         dates = list(value) if operator == "in" else [value]
-        if operator not in ("=", "in") or len(dates) != 1 or not dates[0]:
+        if operator not in ("=", "in") or not dates or not all(dates):
             raise UserError(
                 _("Search 'In Warranty On' with one date, for example 2026-06-30.")
             )
-        return self._domain_valid_on(fields.Date.to_date(dates[0]))
+        return Domain.OR(
+            self._domain_valid_on(fields.Date.to_date(day)) for day in dates
+        )
 
     @api.model
     def _domain_valid_on(self, date):
@@ -380,15 +403,36 @@ class AftersalesWarranty(models.Model):
             return False
         return fields.Date.context_today(self, timestamp=self.delivery_date)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started(self):
+        self._refuse_unlink(
+            self.filtered(lambda w: w.state == "accepted" or w.extension_ids),
+            _(
+                "the warranty runs from the customer's acceptance, with its "
+                "extensions listed."
+            ),
+        )
+
+    @workflow_step
     def record_acceptance(self, acceptance_date, accepted_by, reference=False):
         """Record the customer's acceptance of these units and start their
         warranties. All of them are accepted, or none."""
         if not self:
             raise UserError(_("Select the warranties to accept."))
-        acceptance_date = fields.Date.to_date(acceptance_date)
+        try:
+            acceptance_date = fields.Date.to_date(acceptance_date)
+        except (TypeError, ValueError):
+            acceptance_date = False
         if not acceptance_date:
-            raise UserError(_("Enter the acceptance date."))
-        if not (accepted_by or "").strip():
+            raise UserError(_("Enter the acceptance date, for example 2026-06-30."))
+        if reference and not isinstance(reference, str):
+            raise UserError(
+                _(
+                    "The acceptance reference is a text, for example a "
+                    "certificate number."
+                )
+            )
+        if not isinstance(accepted_by, str) or not accepted_by.strip():
             raise UserError(
                 _("Enter who accepted the units for the customer (Accepted By).")
             )

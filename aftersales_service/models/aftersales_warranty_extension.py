@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_roles import check_role
 
 
@@ -11,6 +12,10 @@ class AftersalesWarrantyExtension(models.Model):
 
     _name = "aftersales.warranty.extension"
     _description = "Warranty Extension"
+    _inherit = "aftersales.integrity.mixin"
+    _workflow_fields = ("state", "reversal_reason", "reversed_by_id", "reversed_on")
+    # Ten years of extensions at most on one line.
+    _number_bounds = {"days": (None, 3650)}
     _order = "create_date, id"
 
     warranty_id = fields.Many2one(
@@ -86,6 +91,7 @@ class AftersalesWarrantyExtension(models.Model):
             _("A warranty extension can't be deleted: reverse it, with a reason.")
         )
 
+    @workflow_step
     def action_reverse(self, reason):
         """Take the extension back (managers only), saying why."""
         check_role(
@@ -93,7 +99,9 @@ class AftersalesWarrantyExtension(models.Model):
             "aftersales_service.group_aftersales_manager",
             _("Only a service manager can reverse a warranty extension."),
         )
-        if not (reason or "").strip():
+        if not self:
+            raise UserError(_("Select the extensions to reverse."))
+        if not isinstance(reason, str) or not reason.strip():
             raise UserError(_("Say why the extension is reversed."))
         if self.filtered(lambda e: e.state != "active"):
             raise UserError(_("This extension is already reversed."))

@@ -5,9 +5,10 @@ import pytz
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, format_list
 
+from .aftersales_integrity_mixin import workflow_step
 from .aftersales_loaner import LONG_REPAIR_HOURS
 from .aftersales_locking import run_in_batches
 from .aftersales_roles import check_role
@@ -35,8 +36,29 @@ IMPACTS = [
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "aftersales.coverage.mixin", "rating.mixin"]
+    _inherit = [
+        "helpdesk.ticket",
+        "aftersales.coverage.mixin",
+        "aftersales.integrity.mixin",
+        "rating.mixin",
+    ]
     _aftersales_coverage_date_field = "reported_at"
+    # The clocks' stamps and what the resolution wizard records.
+    _workflow_fields = (
+        "paused_since",
+        "paused_hours",
+        *(f"{phase}_done_at" for phase in PHASES),
+        *(f"{phase}_paused_hours" for phase in PHASES),
+        "escalated_phases",
+        "reopen_count",
+        "solved_remotely",
+        "remote_guidance",
+        "service_plan",
+    )
+    # What a manager may correct (Correct a Date), saying why.
+    _correctable_fields = tuple(f"{phase}_done_at" for phase in PHASES)
+    # A repair estimated at up to a year.
+    _number_bounds = {"aftersales_estimated_repair_hours": (0, 8760)}
 
     lot_id = fields.Many2one(
         "stock.lot",
@@ -622,6 +644,21 @@ class HelpdeskTicket(models.Model):
             else:
                 ticket.clock_status = "on_time"
 
+    @api.constrains("lot_id", "company_id")
+    def _check_unit_company(self):
+        for ticket in self:
+            unit_company = ticket.lot_id.company_id
+            if unit_company and unit_company != ticket.company_id:
+                raise ValidationError(
+                    _(
+                        "Request %(name)s: unit %(unit)s belongs to %(company)s; "
+                        "report it in that company.",
+                        name=ticket.display_name,
+                        unit=ticket.lot_id.name,
+                        company=unit_company.name,
+                    )
+                )
+
     def write(self, vals):
         pausing = "stage_id" in vals and self._clock_pause_changes(vals["stage_id"])
         closing = self.browse()
@@ -651,6 +688,7 @@ class HelpdeskTicket(models.Model):
         stage = self.env["helpdesk.ticket.stage"].browse(stage_id)
         return any(t.clock_paused != stage.aftersales_pauses_clock for t in self)
 
+    @workflow_step
     def _apply_pause_changes(self):
         """Start or stop waiting for the customer: the clocks stop, then
         their deadlines move by the time waited."""
@@ -669,6 +707,7 @@ class HelpdeskTicket(models.Model):
                     }
                 )
 
+    @workflow_step
     def _complete_phase(self, phase):
         """Stamp ``phase`` done now (once)."""
         now = fields.Datetime.now()
@@ -726,6 +765,7 @@ class HelpdeskTicket(models.Model):
             order="next_deadline",
         )
 
+    @workflow_step
     def _escalate_breaches(self, now):
         activity_type = self.env.ref("aftersales_service.mail_activity_type_breach")
         model_id = self.env["ir.model"]._get_id(self._name)
@@ -808,6 +848,7 @@ class HelpdeskTicket(models.Model):
                 body=_("Complaint escalated to %(user)s.", user=manager.name)
             )
 
+    @workflow_step
     def action_reopen(self):
         """The customer is not satisfied: the service goes on (用户不满意,
         服务不停止)."""

@@ -5,7 +5,15 @@ from .aftersales_warranty import WARRANTY_PERIODS
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _name = "product.template"
+    _inherit = ["product.template", "aftersales.integrity.mixin"]
+    # Terms of up to 100 years; grades on a scale of up to 100.
+    _number_bounds = {
+        "warranty_duration": (None, 1200),
+        "manufacturer_warranty_duration": (None, 1200),
+        "aftersales_contract_months": (None, 1200),
+        "aftersales_spec_grade": (None, 100),
+    }
 
     warranty_tracked = fields.Boolean(
         string="Unit Warranty",

@@ -1,10 +1,23 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .aftersales_integrity_mixin import workflow_step
+
 
 class RepairOrder(models.Model):
     _name = "repair.order"
-    _inherit = ["repair.order", "aftersales.coverage.mixin"]
+    _inherit = [
+        "repair.order",
+        "aftersales.coverage.mixin",
+        "aftersales.integrity.mixin",
+    ]
+    _workflow_fields = (
+        "aftersales_inbound_picking_id",
+        "aftersales_return_picking_id",
+        "aftersales_test_result",
+        "aftersales_tested_by_id",
+        "aftersales_tested_at",
+    )
     _aftersales_coverage_date_field = "schedule_date"
 
     aftersales_fault_category_id = fields.Many2one(
@@ -141,6 +154,7 @@ class RepairOrder(models.Model):
             picking_type, self.lot_id, source, destination, self.partner_id, self.name
         )
 
+    @workflow_step
     def _aftersales_ship_in(self):
         """The unit travels from the customer to the repair centre."""
         for repair in self:
@@ -163,6 +177,7 @@ class RepairOrder(models.Model):
                 repair.product_location_src_id,
             )
 
+    @workflow_step
     def _aftersales_record_test(self, result):
         not_done = self.filtered(lambda r: r.state != "done")
         if not_done:
@@ -198,6 +213,7 @@ class RepairOrder(models.Model):
                 )
             )
 
+    @workflow_step
     def action_aftersales_ship_back(self):
         """Ship the repaired, tested unit back to the customer."""
         self._aftersales_check_tested()

@@ -5,7 +5,19 @@ from .aftersales_warranty import WARRANTY_PERIODS
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "aftersales.integrity.mixin"]
+    # Terms of up to 100 years, notices and leads of up to a year, windows of
+    # up to ten years, a loaner within a year of hours.
+    _number_bounds = {
+        "aftersales_warranty_duration": (None, 1200),
+        "aftersales_renewal_notice_days": (None, 366),
+        "aftersales_part_warranty_months": (None, 1200),
+        "aftersales_extension_days": (None, 3650),
+        "aftersales_loaner_hours": (None, 8760),
+        "aftersales_visit_lead_days": (None, 366),
+        "aftersales_repeat_fault_days": (None, 3650),
+    }
 
     aftersales_warranty_duration = fields.Integer(
         string="Default Warranty Duration",

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from .aftersales_integrity_mixin import workflow_step
+
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
@@ -53,6 +55,7 @@ class SaleOrderLine(models.Model):
             "sale_order_id": order.id,
         }
 
+    @workflow_step
     def _confirm_aftersales_contracts(self):
         """Start the renewal contracts that these lines quote, and create the
         contracts that contract products sell (as drafts: the account manager
@@ -74,6 +77,7 @@ class SaleOrderLine(models.Model):
         for line, contract in zip(selling, contracts, strict=True):
             line.aftersales_contract_id = contract
 
+    @workflow_step
     def _cancel_aftersales_contracts(self):
         """The order is cancelled: the contracts it sold or renewed that have
         not run out are cancelled, and a cancelled renewal frees its

@@ -19,3 +19,4 @@ from . import test_stock
 from . import test_stock_concurrency
 from . import test_database_objects
 from . import test_search_methods
+from . import test_integrity

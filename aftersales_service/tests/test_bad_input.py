@@ -1,3 +1,5 @@
+import math
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user
@@ -317,9 +319,159 @@ class TestBadInputCatalogue(AftersalesCase):
             ),
         ]
 
+    def _number_cases(self):
+        """Every bounded number of these records: NaN, infinity and a value
+        past its bound (an XML-RPC or JSON-RPC client can send any of them),
+        refused with the field's name."""
+        records = [
+            self.env.company,
+            self.product.product_tmpl_id,
+            self.warranty,
+            self.level,
+            self.contract,
+            self.request,
+        ]
+        cases = []
+        for record in records:
+            for name, (low, high) in record._number_bounds.items():
+                label = record._fields[name].string
+                values = [math.nan, math.inf, high + 1]
+                if low is not None:
+                    values.append(low - 1)
+                cases += [
+                    (f"{record._name}.{name} = {value}", (record, name, value), label)
+                    for value in values
+                ]
+        return cases
+
+    def _integrity_cases(self):
+        """What the screens never offer, sent all the same."""
+        other_company = self.env["res.company"].create({"name": "Other Co. Ltd"})
+        foreign_unit = self.env["stock.lot"].create(
+            {
+                "name": "FOREIGN-001",
+                "product_id": self.product.id,
+                "company_id": other_company.id,
+            }
+        )
+        portal = new_test_user(
+            self.env, login="as_bad_portal", groups="base.group_portal"
+        )
+        service = self.env["product.product"].create(
+            {"name": "Site Survey", "type": "service"}
+        )
+        return [
+            (
+                "service level in hours: NaN",
+                (self.level, "ack_hours", math.nan),
+                "Acknowledge",
+            ),
+            (
+                "estimated repair of -5 hours",
+                (self.request, "aftersales_estimated_repair_hours", -5),
+                "Estimated Repair",
+            ),
+            (
+                "a warranty of 2,147,483,647 months",
+                (self.warranty, "duration", 2147483647),
+                "Duration",
+            ),
+            (
+                "an on-site term of 600,000 weeks",
+                (
+                    "aftersales.followup.plan",
+                    {
+                        "contract_id": self.contract.id,
+                        "engineer_id": self.engineer.id,
+                        "onsite_weeks": 600000,
+                    },
+                ),
+                "On Site (Weeks)",
+            ),
+            (
+                "a contract from year 1",
+                (self.contract, "date_start", "0001-01-01"),
+                "plausible",
+            ),
+            (
+                "a contract to year 9999",
+                (self.contract, "date_end", "9999-12-31"),
+                "plausible",
+            ),
+            (
+                "arrival before departure",
+                (
+                    "aftersales.dispatch",
+                    {
+                        "ticket_id": self.request.id,
+                        "planned_departure": "2030-01-01 10:00:00",
+                        "expected_arrival": "2030-01-01 08:00:00",
+                    },
+                ),
+                "before the planned departure",
+            ),
+            (
+                "a training of 10,000 years",
+                (
+                    "aftersales.training.session",
+                    {
+                        "name": "Forever",
+                        "partner_id": self.customer.id,
+                        "date_start": "2030-01-01 08:00:00",
+                        "date_end": "2199-01-01 08:00:00",
+                    },
+                ),
+                "lasts more than",
+            ),
+            (
+                "a request on another company's unit",
+                (
+                    "helpdesk.ticket",
+                    {
+                        "name": "Foreign",
+                        "description": "Foreign",
+                        "partner_id": self.customer.id,
+                        "lot_id": foreign_unit.id,
+                    },
+                ),
+                "belongs to Other Co. Ltd",
+            ),
+            (
+                "a portal customer on the duty roster",
+                (
+                    "aftersales.duty",
+                    {
+                        "user_id": portal.id,
+                        "date_start": "2030-01-01 08:00:00",
+                        "date_end": "2030-01-02 08:00:00",
+                    },
+                ),
+                "portal user",
+            ),
+            (
+                "a service product as a spare",
+                (
+                    "aftersales.spare.request",
+                    {
+                        "dispatch_id": self.dispatch.id,
+                        "line_ids": [Command.create({"product_id": service.id})],
+                    },
+                ),
+                "not a stocked part",
+            ),
+            (
+                "an item of -3 to bring",
+                (
+                    "aftersales.dispatch.item",
+                    {"dispatch_id": self.dispatch.id, "name": "Fuse", "quantity": -3},
+                ),
+                "must be positive",
+            ),
+        ]
+
     def test_every_bad_input_is_refused_and_nothing_is_written(self):
-        cases = self._cases()
-        self.assertGreaterEqual(len(cases), 30)
+        cases = self._cases() + self._number_cases() + self._integrity_cases()
+        self.assertGreaterEqual(len(cases), 100)
         for what, target, text in cases:
             with self.subTest(what):
                 if isinstance(target[0], str):
@@ -334,3 +486,51 @@ class TestBadInputCatalogue(AftersalesCase):
                     with self.assertRaisesText(UserError, text):
                         record.write({name: value})
                     self.assertEqual(record[name], before)
+
+
+class TestPublicMethods(AftersalesCase):
+    """A public method called from outside (XML-RPC, JSON-RPC) with the wrong
+    arguments or records answers a user error, never a traceback."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env,
+            login="as_pub_mgr",
+            groups="aftersales_service.group_aftersales_manager",
+        )
+        cls.warranty = cls._delivered_warranties(cls.product, ["PUB-001"])
+        cls._backdate_delivery(cls.warranty, 10)
+
+    def test_wrong_arguments(self):
+        Warranty = self.env["aftersales.warranty"]
+        for args, text in (
+            ((self._days_ago(1), 5), "Accepted By"),
+            ((self._days_ago(1), "  "), "Accepted By"),
+            (("not a date", "Customer"), "acceptance date"),
+            ((42, "Customer"), "acceptance date"),
+            ((self._days_ago(1), "Customer", 7), "reference is a text"),
+        ):
+            with self.subTest(args=args), self.assertRaisesText(UserError, text):
+                self.warranty.record_acceptance(*args)
+            self.assertEqual(self.warranty.state, "awaiting")
+        with self.assertRaisesText(UserError, "Select the warranties"):
+            Warranty.record_acceptance(self._days_ago(1), "Customer")
+        Extension = self.env["aftersales.warranty.extension"].with_user(self.manager)
+        with self.assertRaisesText(UserError, "Select the extensions"):
+            Extension.action_reverse("reason")
+
+    def test_one_record_methods_on_none_or_several(self):
+        """Methods made for one record name what they work on."""
+        Dispatch = self.env["aftersales.dispatch"]
+        request = self.env["helpdesk.ticket"].create(
+            {"name": "Two", "description": "Two", "partner_id": self.customer.id}
+        )
+        two = Dispatch.create([{"ticket_id": request.id}] * 2)
+        for records in (Dispatch, two):
+            with (
+                self.subTest(count=len(records)),
+                self.assertRaisesText(UserError, "one Dispatch Order at a time"),
+            ):
+                records.action_log_training()

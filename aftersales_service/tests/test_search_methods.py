@@ -4,6 +4,7 @@ from .common import AftersalesCase
 
 
 def _matches(actual, operator, value):
+    actual = getattr(actual, "id", actual)
     if operator == "=":
         return actual == value
     if operator == "!=":
@@ -23,11 +24,12 @@ class TestSearchMethods(AftersalesCase):
     def setUpClass(cls):
         super().setUpClass()
         warranties = cls._delivered_warranties(
-            cls.product, ["SRCH-1", "SRCH-2", "SRCH-3"]
+            cls.product, ["SRCH-1", "SRCH-2", "SRCH-3", "SRCH-4"]
         )
         cls._backdate_delivery(warranties, 4000)
         warranties[0].record_acceptance(cls._days_ago(10), "Customer")
         warranties[1].record_acceptance(cls._days_ago(3000), "Customer")
+        warranties[3].record_acceptance(cls._days_ago(2), "Customer")
 
     def _check(self, model, field, cases):
         Model = self.env[model].with_context(active_test=False)
@@ -72,7 +74,18 @@ class TestSearchMethods(AftersalesCase):
         self.assertTrue(covering)
         self.assertEqual(Warranty.search([("valid_on", "=", day)]), covering)
         self.assertEqual(Warranty.search([("valid_on", "in", [day])]), covering)
-        for operator, value in (("!=", day), ("=", False), ("in", [day, day])):
+        # Covered on either of two days: the warranty accepted two days ago
+        # covers today, not five days ago.
+        today = self._days_ago(0)
+        either = Warranty.search([]).filtered(
+            lambda w: (
+                w.state == "accepted"
+                and any(w.acceptance_date <= d <= w.end_date for d in (day, today))
+            )
+        )
+        self.assertGreater(either, covering)
+        self.assertEqual(Warranty.search([("valid_on", "in", [day, today])]), either)
+        for operator, value in (("!=", day), ("=", False)):
             with (
                 self.subTest(operator=operator, value=value),
                 self.assertRaisesText(UserError, "with one date"),

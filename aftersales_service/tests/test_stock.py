@@ -948,7 +948,7 @@ class TestScrapApproval(StockCase):
 
     def test_approval_only_through_the_review(self):
         request = self._scrap_request()
-        with self.assertRaisesText(UserError, "through the appraisal group's review"):
+        with self.assertRaisesText(UserError, "Status is set by its actions"):
             request.with_user(self.appraiser).write({"state": "approved"})
         self.assertEqual(request.state, "draft")
         request.with_user(self.appraiser2).validate_tier()

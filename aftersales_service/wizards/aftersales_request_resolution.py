@@ -1,6 +1,8 @@
 from odoo import Command, _, fields, models
 from odoo.exceptions import UserError
 
+from ..models.aftersales_integrity_mixin import workflow_step
+
 
 class AftersalesRemoteSolution(models.TransientModel):
     """Remote guidance first (远程指导): the fault was solved remotely; record
@@ -13,6 +15,7 @@ class AftersalesRemoteSolution(models.TransientModel):
     guidance = fields.Html(required=True, help="How the user was guided to solve it.")
     save_solution = fields.Boolean(string="Add to Solution Base", default=True)
 
+    @workflow_step
     def action_solve(self):
         self.ensure_one()
         if not self.guidance or not self.guidance.striptags().strip():
@@ -41,6 +44,7 @@ class AftersalesServicePlan(models.TransientModel):
     planned_departure = fields.Datetime()
     expected_arrival = fields.Datetime()
 
+    @workflow_step
     def action_plan(self):
         self.ensure_one()
         if not self.plan or not self.plan.striptags().strip():
