@@ -50,12 +50,13 @@ from odoo_harness import (
     OdooClient,
     RpcError,
     loopback_args,
+    odoo_bin,
     provenance,
     start_server,
     stop_server,
 )
 
-ODOO_BIN = str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin")
+ODOO_BIN = odoo_bin()
 OURS, PEER = "bench_ours", "bench_peer"
 LOGS = TOP / ".var" / "log"
 RESULTS = TOP / "bench" / "RESULTS.md"

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from odoo_harness import loopback_args, start_server
-
-import odoo
+from odoo_harness import loopback_args, odoo_bin, start_server
 
 TOP = Path(__file__).resolve().parent.parent
 CHECKLOG = TOP / "tools" / "checklog"
-ODOO_BIN = str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin")
+ODOO_BIN = odoo_bin()
 os.environ.setdefault("PGOPTIONS", "-c client_min_messages=warning")
 
 

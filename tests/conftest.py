@@ -12,7 +12,7 @@ import odoo
 __all__ = ["OdooClient", "RpcError", "odoo_command"]
 
 
-def test_db():
+def odoo_test_db():
     """The test database, the one pytest-odoo loaded (Odoo 19 keeps a
     list of database names)."""
     return odoo.tools.config["db_name"][0]
@@ -27,16 +27,16 @@ def odoo_command(*args):
         "-m",
         "odoo",
         "-c",
-        config.rcfile,
+        config["config"],
         "-d",
-        test_db(),
+        odoo_test_db(),
         *args,
     ]
 
 
 @pytest.fixture(scope="session")
 def odoo_server(tmp_path_factory):
-    db = test_db()
+    db = odoo_test_db()
     log = tmp_path_factory.mktemp("odoo") / "server.log"
     command = odoo_command(
         f"--db-filter=^{db}$",

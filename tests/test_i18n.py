@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polib
 import pytest
-from conftest import test_db
+from conftest import odoo_test_db
 
 import odoo
 
@@ -25,9 +25,9 @@ def exported_pot(tmp_path_factory):
         [
             *I18N_EXPORT,
             "-c",
-            odoo.tools.config.rcfile,
+            odoo.tools.config["config"],
             "-d",
-            test_db(),
+            odoo_test_db(),
             "-o",
             str(target),
             "aftersales_service",

@@ -6,11 +6,23 @@ soak run (``bench/``)."""
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+
+def odoo_bin():
+    """The odoo-bin of the Odoo tree python3 imports (its parent folder), or
+    the ``odoo`` command pip installed. The prefork server starts its
+    long-polling process again from its own command line, which
+    ``python -m odoo`` can't give it."""
+    import odoo
+
+    tree = Path(odoo.__path__[0]).resolve().parent / "odoo-bin"
+    return str(tree) if tree.exists() else shutil.which("odoo")
 
 
 def free_port():

@@ -71,7 +71,23 @@ class AftersalesDispatch(models.Model):
         index=True,
         tracking=True,
     )
-    # The fault, copied from the request when the order is made.
+    # Who to meet on site: the request's contact.
+    contact_id = fields.Many2one(
+        related="ticket_id.partner_id", string="Contact", store=True
+    )
+    contact_phone = fields.Char(related="ticket_id.partner_id.phone", string="Phone")
+    contact_address = fields.Char(
+        related="ticket_id.partner_id.contact_address", string="Address"
+    )
+    # The fault, copied from the request when the order is made: what the
+    # customer reported and did, then what the engineers find.
+    reported_fault = fields.Text(
+        help="The fault as the customer reported it, copied from the request."
+    )
+    user_measures = fields.Text(
+        string="Measures Already Taken",
+        help="What the customer did before calling (用户已处理措施).",
+    )
     fault_description = fields.Text(string="Fault Cause")
     fault_nature = fields.Selection(FAULT_NATURES, string="Nature")
     category_id = fields.Many2one("helpdesk.ticket.category", string="Fault Category")

@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date, format_list
+from odoo.tools import format_date, format_list, html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_loaner import LONG_REPAIR_HOURS
@@ -318,6 +318,8 @@ class HelpdeskTicket(models.Model):
         self.ensure_one()
         return {
             "ticket_id": self.id,
+            "reported_fault": html2plaintext(self.description or "") or False,
+            "user_measures": self.user_measures,
             "fault_description": self.fault_description,
             "fault_nature": self.fault_nature,
             "category_id": self.category_id.id,

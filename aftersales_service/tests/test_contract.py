@@ -360,6 +360,11 @@ class TestNotices(ContractCase):
                 self.Contract._cron_send_notices(batch_size=50)
             self.assertEqual(set(contracts.mapped("state")), {"to_renew"})
 
+        # A first run fills the caches a fresh process starts without (Odoo's
+        # own runner, right after installing), so that both runners count
+        # the same.
+        self._running(4, units=self.units[:0])
+        self.Contract._cron_send_notices(batch_size=50)
         run_with(10, QUERIES_ONE_BATCH)
         run_with(100, QUERIES_TWO_BATCHES)
         self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)

@@ -434,3 +434,53 @@ class TestUnitArchive(DispatchCase):
             self.unit.with_context(
                 aftersales_archive="name"
             ).action_aftersales_archive()
+
+
+class TestTheEngineersForm(DispatchCase):
+    """What the engineer carries to the site: the fault as the customer
+    reported it, what they already did, and who to meet, on the order and
+    on the printed form, with times in the customer's time zone."""
+
+    def _html(self, dispatch, user):
+        return (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            ._render_qweb_html("aftersales_service.report_dispatch", dispatch.ids)[0]
+            .decode()
+        )
+
+    def test_the_reported_fault_reaches_the_engineer(self):
+        self.customer.phone = "+86 574 8600 1234"
+        request = self._request(
+            description="<p>Alarm E21 on cabinet 3 after the power cut.</p>",
+            user_measures="Restarted the cabinet twice.",
+        )
+        dispatch = self._plan(request)
+        self.assertEqual(
+            dispatch.reported_fault, "Alarm E21 on cabinet 3 after the power cut."
+        )
+        self.assertEqual(dispatch.user_measures, "Restarted the cabinet twice.")
+        self.assertEqual(dispatch.contact_phone, "+86 574 8600 1234")
+        html = self._html(dispatch, self.back_office)
+        for text in (
+            "Alarm E21 on cabinet 3 after the power cut.",
+            "Restarted the cabinet twice.",
+            "Power module tripped",
+            "+86 574 8600 1234",
+        ):
+            self.assertIn(text, html)
+
+    def test_times_print_in_the_customers_time_zone(self):
+        self.customer.tz = "Asia/Shanghai"
+        dispatch = self._plan(self._request())
+        dispatch.planned_departure = "2030-01-01 00:40:00"
+        self.back_office.tz = "UTC"
+        self.other_engineer.tz = "America/New_York"
+        dispatch.engineer_ids |= self.other_engineer
+        for user in (self.back_office, self.other_engineer):
+            with self.subTest(tz=user.tz):
+                html = self._html(dispatch, user)
+                # 00:40 UTC is 08:40 in Shanghai, without seconds.
+                self.assertIn("08:40", html)
+                self.assertNotIn("08:40:00", html)
+                self.assertNotIn("00:40", html)
