@@ -142,7 +142,7 @@ result = {
 
 JOB = re.compile(
     r"^(\S+ \S+) \d+ INFO \S+ odoo\.addons\.base\.models\.ir_cron: "
-    r"Job '.*' \((\d+)\) (starting|done in)"
+    r"Job '.*' \((\d+)\) (starting|fully done|partially done|failed)"
 )
 
 

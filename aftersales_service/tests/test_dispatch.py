@@ -1,6 +1,8 @@
 import base64
 import io
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.pdf import PdfFileReader
@@ -484,3 +486,38 @@ class TestTheEngineersForm(DispatchCase):
                 self.assertIn("08:40", html)
                 self.assertNotIn("08:40:00", html)
                 self.assertNotIn("00:40", html)
+
+
+class TestRequestSmartButtons(DispatchCase):
+    """The request form shows the add-on's smart buttons in the one button
+    box the web client renders, with their counts, to the roles that may
+    open them."""
+
+    def _buttons(self, user):
+        arch = (
+            self.env["helpdesk.ticket"]
+            .with_user(user)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        boxes = etree.fromstring(arch).xpath("//div[@name='button_box']")
+        self.assertEqual(len(boxes), 1)
+        return set(boxes[0].xpath(".//button/@name"))
+
+    def test_buttons_and_counts(self):
+        request = self._request()
+        self._plan(request)
+        self.assertEqual(request.dispatch_count, 1)
+        ours = {
+            "action_view_dispatches",
+            "action_view_loaners",
+            "action_view_solutions",
+        }
+        for user in (self.engineer, self.back_office):
+            with self.subTest(user=user.login):
+                self.assertLessEqual(ours, self._buttons(user))
+        plain = new_test_user(
+            self.env,
+            login="as_dsp_helpdesk",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+        )
+        self.assertFalse(ours & self._buttons(plain))
