@@ -711,15 +711,51 @@ class HelpdeskTicket(models.Model):
 
     @workflow_step
     def _complete_phase(self, phase):
-        """Stamp ``phase`` done now (once)."""
+        """Stamp ``phase`` done now (once); the request's stage follows."""
         now = fields.Datetime.now()
-        for ticket in self.filtered(lambda t: not t[f"{phase}_done_at"]):
+        done = self.filtered(lambda t: not t[f"{phase}_done_at"])
+        for ticket in done:
             ticket.write(
                 {
                     f"{phase}_done_at": now,
                     f"{phase}_paused_hours": ticket._current_paused_hours(),
                 }
             )
+        done._follow_phase(phase)
+
+    def _follow_phase(self, phase):
+        """Move to the stage reached when ``phase`` is done, unless the
+        request is further on, waits for the customer or is closed."""
+        stages = self.env["helpdesk.ticket.stage"].search(
+            [("aftersales_phase", "=", phase)], order="sequence"
+        )
+        for ticket in self:
+            current = ticket.stage_id
+            if current.closed or current.aftersales_pauses_clock:
+                continue
+            target = stages.filtered(
+                lambda s, t=ticket: not s.team_ids or t.team_id in s.team_ids
+            )[:1]
+            if target and target.sequence > current.sequence:
+                ticket.stage_id = target
+
+    def action_close_request(self):
+        """Close a repaired (or remotely solved) request: the follow-up and
+        the rating request go out."""
+        open_requests = self.filtered(lambda t: not t.stage_id.closed)
+        not_done = open_requests.filtered(
+            lambda t: not t.repair_done_at and not t.solved_remotely
+        )
+        if not_done:
+            raise UserError(
+                _(
+                    "Request %(name)s is not repaired yet: record the repair (or the "
+                    "remote solution) before closing it.",
+                    name=not_done[0].display_name,
+                )
+            )
+        open_requests._close()
+        return True
 
     def action_acknowledge(self):
         self._complete_phase("ack")
@@ -827,7 +863,7 @@ class HelpdeskTicket(models.Model):
             ticket.activity_schedule(
                 activity_type_id=follow_up.id,
                 date_deadline=deadline,
-                user_id=(ticket.user_id or self.env.user).id,
+                user_id=ticket._follow_up_user().id,
             )
             ticket._save_dispatch_solution()
             customer = ticket._rating_get_partner()
@@ -835,6 +871,15 @@ class HelpdeskTicket(models.Model):
                 ticket.rating_send_request(
                     rating_request, lang=customer.lang, force_send=False
                 )
+
+    def _follow_up_user(self):
+        """Who follows the repair up: the engineer who did the work (the
+        last finished dispatch order's), else the request's owner."""
+        self.ensure_one()
+        finished = self.dispatch_ids.filtered(
+            lambda d: d.state in ("done", "signed")
+        ).sorted("finished_at")
+        return finished[-1:].engineer_ids[:1] or self.user_id or self.env.user
 
     def _escalate_complaint(self):
         """A complaint (投诉) goes to the service manager at once."""

@@ -521,3 +521,57 @@ class TestRequestSmartButtons(DispatchCase):
             groups="helpdesk_mgmt.group_helpdesk_user",
         )
         self.assertFalse(ours & self._buttons(plain))
+
+
+class TestTheStageFollowsTheWork(DispatchCase):
+    """A request's stage follows the work, closing is a visible action, and
+    the 15-day follow-up goes to the engineer who did the work."""
+
+    def _stage(self, xmlid):
+        return self.env.ref(xmlid)
+
+    def test_from_the_call_to_the_follow_up(self):
+        request = self._request()
+        self.assertEqual(request.stage_id.sequence, 1)
+        request.with_user(self.back_office).action_acknowledge()
+        self.assertEqual(
+            request.stage_id,
+            self._stage("helpdesk_mgmt.helpdesk_ticket_stage_in_progress"),
+        )
+        dispatch = self._plan(request)
+        self.assertEqual(
+            request.stage_id,
+            self._stage("aftersales_service.helpdesk_ticket_stage_dispatched"),
+        )
+        dispatch.engineer_ids = self.engineer
+        dispatch.action_dispatch()
+        mine = dispatch.with_user(self.engineer)
+        mine.action_arrive()
+        self.assertEqual(
+            request.stage_id,
+            self._stage("aftersales_service.helpdesk_ticket_stage_on_site"),
+        )
+        with self.assertRaisesText(UserError, "not repaired yet"):
+            request.with_user(self.back_office).action_close_request()
+        mine.action_ids = [(0, 0, {"content": "Replaced the fuse."})]
+        mine.action_finish()
+        self.assertEqual(
+            request.stage_id,
+            self._stage("aftersales_service.helpdesk_ticket_stage_repaired"),
+        )
+        request.with_user(self.back_office).action_close_request()
+        self.assertTrue(request.stage_id.closed)
+        follow_up = request.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("aftersales_service.mail_activity_type_follow_up")
+            )
+        )
+        self.assertEqual(follow_up.user_id, self.engineer)
+
+    def test_a_request_further_on_or_waiting_stays_where_it_is(self):
+        request = self._request()
+        awaiting = self._stage("helpdesk_mgmt.helpdesk_ticket_stage_awaiting")
+        request.stage_id = awaiting
+        request.action_acknowledge()
+        self.assertEqual(request.stage_id, awaiting)
