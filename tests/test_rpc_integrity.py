@@ -80,3 +80,26 @@ def test_wrong_arguments_answer_a_message(back_office):
         )
     with pytest.raises(RpcError, match="one Dispatch Order at a time"):
         back_office.call("aftersales.dispatch", "action_log_training", [], **EN)
+
+
+def test_a_second_loaner_is_refused_with_a_message(manager):
+    [loaner] = manager.call(
+        "aftersales.loaner",
+        "search_read",
+        [("state", "!=", "cancelled")],
+        ["ticket_id", "partner_id", "lot_id", "trigger"],
+        limit=1,
+    )
+    with pytest.raises(RpcError, match="already has a loaner"):
+        manager.call(
+            "aftersales.loaner",
+            "create",
+            {
+                "ticket_id": loaner["ticket_id"][0],
+                "partner_id": loaner["partner_id"][0],
+                "lot_id": loaner["lot_id"][0],
+                "trigger": loaner["trigger"],
+                "due_at": "2030-01-01 10:00:00",
+            },
+            **EN,
+        )

@@ -142,6 +142,8 @@ class AftersalesKpi(models.Model):
                            FROM aftersales_loaner
                           WHERE state IN ('issued', 'returned', 'done')
                           GROUP BY ticket_id) l ON l.ticket_id = t.id
+             -- Archived requests (duplicates, tests) are not counted.
+             WHERE t.active
             """,
             ack=self._met("ack"),
             plan=self._met("plan"),

@@ -85,6 +85,15 @@ class AftersalesWarrantyExtension(models.Model):
             )
         return super().write(vals)
 
+    @api.depends("days", "ticket_id")
+    def _compute_display_name(self):
+        for extension in self:
+            extension.display_name = _(
+                "+%(days)s days (%(request)s)",
+                days=extension.days,
+                request=extension.ticket_id.sudo().name or "",
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(

@@ -226,6 +226,21 @@ class TestQuarterlyAnalysis(AftersalesCase):
         self.assertAlmostEqual(satisfaction, stats["satisfaction"])
         self.assertEqual(loaners, stats["loaners"])
 
+    def test_archived_requests_are_not_counted(self):
+        """A request archived (a duplicate, a test) leaves the KPIs and the
+        analysis alike."""
+        domain = [
+            ("partner_id", "=", self.customer.id),
+            ("reported_at", ">=", "2027-04-01 00:00:00"),
+            ("reported_at", "<", "2027-07-01 00:00:00"),
+        ]
+        KPI = self.env["aftersales.kpi"]
+        before = KPI.search_count(domain)
+        self.requests[0].active = False
+        self.env.flush_all()
+        self.assertEqual(KPI.search_count(domain), before - 1)
+        self.assertEqual(self.analysis._statistics()["requests"], before - 1)
+
     def test_the_xlsx_holds_the_same_numbers(self):
         self.analysis.recommendations = "<p>Replace the cooling fans before summer.</p>"
         content, kind = self.env["ir.actions.report"]._render_xlsx(

@@ -575,3 +575,19 @@ class TestTheStageFollowsTheWork(DispatchCase):
         request.stage_id = awaiting
         request.action_acknowledge()
         self.assertEqual(request.stage_id, awaiting)
+
+
+class TestEngineerDispatchesOnAnotherOnesRequest(DispatchCase):
+    def test_the_arrival_notice_goes_out_in_the_engineers_name(self):
+        """The engineer on the order dispatches it, though the request is
+        assigned to someone else and he may not open it: the customer's
+        arrival notice quotes the request all the same."""
+        request = self._request(user_id=self.back_office.id)
+        dispatch = self._plan(request)
+        with self.assertRaises(AccessError):
+            request.with_user(self.engineer).check_access("read")
+        dispatch.with_user(self.engineer).action_dispatch()
+        self.assertEqual(dispatch.state, "dispatched")
+        notice = dispatch.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(notice.author_id, self.engineer.partner_id)
+        self.assertIn(request.name, notice.body)
