@@ -213,7 +213,10 @@ class AftersalesDispatch(models.Model):
         # notice quotes; the notice is still posted in their name.
         for dispatch in self.sudo():
             dispatch.message_post_with_source(
-                template, message_type="comment", subtype_xmlid="mail.mt_comment"
+                template,
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.write({"state": "dispatched", "arrival_notice_sent": True})
         return True
