@@ -23,17 +23,7 @@ class AftersalesServiceLevel(models.Model):
     _name = "aftersales.service.level"
     _inherit = "aftersales.integrity.mixin"
     # Every target within a year of hours.
-    _number_bounds = {
-        name: (None, 8760)
-        for name in (
-            "ack_hours",
-            "plan_hours",
-            "arrival_city_hours",
-            "arrival_county_hours",
-            "repair_general_hours",
-            "repair_major_hours",
-        )
-    }
+    _number_bounds = {name: (None, 8760) for name in TARGET_FIELDS}
     _description = "Service Level"
     _order = "sequence, id"
 

@@ -3,6 +3,17 @@ from contextlib import contextmanager
 from odoo import Command, fields
 from odoo.tests import TransactionCase
 
+# The add-on's roles, by the name the tests give them.
+ROLES = {
+    "back_office": "aftersales_service.group_aftersales_user",
+    "manager": "aftersales_service.group_aftersales_manager",
+    "engineer": "aftersales_service.group_aftersales_engineer",
+    "warehouse": "aftersales_service.group_aftersales_warehouse",
+    "account_manager": "aftersales_service.group_aftersales_account_manager",
+    "trainer": "aftersales_service.group_aftersales_trainer",
+    "appraisal": "aftersales_service.group_aftersales_appraisal",
+}
+
 
 class AftersalesCase(TransactionCase):
     """Products with warranty terms, a customer with a site, and helpers that

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user
 
-from .common import AftersalesCase
+from .common import ROLES, AftersalesCase
 
 # Roles that see warranties but do not record acceptance.
 READ_ONLY_ROLES = ("engineer", "warehouse", "account_manager", "trainer", "appraisal")
@@ -14,13 +14,7 @@ class TestAccess(AftersalesCase):
     def setUpClass(cls):
         super().setUpClass()
         groups = {
-            "back_office": "aftersales_service.group_aftersales_user",
-            "manager": "aftersales_service.group_aftersales_manager",
-            "engineer": "aftersales_service.group_aftersales_engineer",
-            "warehouse": "aftersales_service.group_aftersales_warehouse",
-            "account_manager": "aftersales_service.group_aftersales_account_manager",
-            "trainer": "aftersales_service.group_aftersales_trainer",
-            "appraisal": "aftersales_service.group_aftersales_appraisal",
+            **ROLES,
             "employee": "base.group_user",
             "portal": "base.group_portal",
         }

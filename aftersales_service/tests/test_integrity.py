@@ -6,17 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import AftersalesCase
-
-ROLES = {
-    "back_office": "aftersales_service.group_aftersales_user",
-    "manager": "aftersales_service.group_aftersales_manager",
-    "engineer": "aftersales_service.group_aftersales_engineer",
-    "warehouse": "aftersales_service.group_aftersales_warehouse",
-    "account_manager": "aftersales_service.group_aftersales_account_manager",
-    "trainer": "aftersales_service.group_aftersales_trainer",
-    "appraisal": "aftersales_service.group_aftersales_appraisal",
-}
+from .common import ROLES, AftersalesCase
 
 
 def _other_value(record, name):
