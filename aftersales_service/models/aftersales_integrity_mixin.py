@@ -186,12 +186,14 @@ class AftersalesIntegrityMixin(models.AbstractModel):
             ):
                 continue
             if field.type in ("float", "integer", "monetary"):
+                # Finite already (``_check_finite``, as the values arrived).
                 low, high = self._number_bounds.get(name, (None, None))
+                if low is None and high is None:
+                    continue
                 for record in self:
                     value = record[name]
-                    if not math.isfinite(value) or (
-                        (low is not None and value < low)
-                        or (high is not None and value > high)
+                    if (low is not None and value < low) or (
+                        high is not None and value > high
                     ):
                         raise ValidationError(
                             record._number_bound_message(field, value, low, high)
