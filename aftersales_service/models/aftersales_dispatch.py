@@ -1,8 +1,9 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
-from .helpdesk_ticket import FAULT_NATURES, SEVERITIES
+from .aftersales_selections import FAULT_NATURES, SEVERITIES
 
 
 class AftersalesDispatch(models.Model):
@@ -186,6 +187,34 @@ class AftersalesDispatch(models.Model):
             self.filtered(lambda d: d.state not in ("draft", "cancelled")),
             _("it was dispatched. Cancel it while the engineers are not on site yet."),
         )
+
+    @api.model
+    def _vals_from_request(self, ticket):
+        """The new order's copy of the fault, from ``ticket``: what the
+        customer reported and did, and what is known of the cause. The
+        visit that reinstalls the unit shipped back from the factory takes
+        its replacement notice back."""
+        return {
+            "ticket_id": ticket.id,
+            "reported_fault": html2plaintext(ticket.description or "") or False,
+            "user_measures": ticket.user_measures,
+            "fault_description": ticket.fault_description,
+            "fault_nature": ticket.fault_nature,
+            "category_id": ticket.category_id.id,
+            "fault_location": ticket.fault_location,
+            "severity": ticket.severity,
+            "notice_id": self.env["aftersales.replacement.notice"]
+            .sudo()
+            .search(
+                [
+                    ("ticket_id", "=", ticket.id),
+                    ("state", "=", "open"),
+                    ("repair_id.aftersales_return_picking_id", "!=", False),
+                ],
+                limit=1,
+            )
+            .id,
+        }
 
     @workflow_step
     def action_dispatch(self):

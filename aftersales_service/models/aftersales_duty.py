@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -48,7 +52,17 @@ class AftersalesDuty(models.Model):
 
     @api.model
     def _on_call(self, moment, company):
-        """The user on call at ``moment`` (naive UTC) for ``company``."""
+        """The engineer on call for a request of ``company`` reported at
+        ``moment`` (naive UTC) outside the company's business hours (7*24
+        小时值班制度); nobody during business hours."""
+        calendar = company.resource_calendar_id
+        if calendar:
+            start = pytz.utc.localize(moment)
+            working = calendar._work_intervals_batch(
+                start, start + timedelta(minutes=1)
+            )
+            if working[False]:
+                return self.env["res.users"]
         # Whoever reports the request needn't read the roster.
         return (
             self.sudo()

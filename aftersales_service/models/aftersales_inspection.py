@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from .aftersales_followup_plan import VISIT_KINDS
 from .aftersales_integrity_mixin import workflow_step
-from .helpdesk_ticket import SEVERITIES
+from .aftersales_selections import SEVERITIES
 
 # The inspection checklist (I4): 座谈 / 检测 / 维护保养 / 听取意见.
 CHECKLIST = ("check_talk", "check_test", "check_maintenance", "check_opinions")

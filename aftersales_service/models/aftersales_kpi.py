@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .helpdesk_ticket import SEVERITIES
+from .aftersales_selections import SEVERITIES
 
 
 class AftersalesKpi(models.Model):
@@ -71,16 +71,9 @@ class AftersalesKpi(models.Model):
     )
     loaner_count = fields.Integer(string="Loaners", readonly=True)
 
-    def _met(self, phase):
-        return SQL(
-            "CASE WHEN t.%(done)s IS NOT NULL AND t.%(deadline)s IS NOT NULL "
-            "THEN (CASE WHEN t.%(met)s THEN 100.0 ELSE 0.0 END) END",
-            done=SQL.identifier(f"{phase}_done_at"),
-            deadline=SQL.identifier(f"{phase}_deadline"),
-            met=SQL.identifier(f"{phase}_met"),
-        )
-
     def _query(self):
+        # The requests' response clocks measure themselves.
+        clock = self.env["helpdesk.ticket"]
         return SQL(
             """
             SELECT t.id AS id,
@@ -96,13 +89,9 @@ class AftersalesKpi(models.Model):
                    t.service_level_id,
                    t.reported_at,
                    1 AS request_count,
-                   CASE WHEN t.ack_done_at IS NOT NULL THEN t.ack_hours END
-                       AS response_hours,
-                   CASE WHEN t.arrival_done_at IS NOT NULL THEN t.arrival_hours END
-                       AS arrival_hours,
-                   CASE WHEN t.repair_done_at IS NOT NULL
-                         AND t.arrival_done_at IS NOT NULL THEN t.repair_hours END
-                       AS repair_hours,
+                   %(ack_hours)s AS response_hours,
+                   %(arrival_hours)s AS arrival_hours,
+                   %(repair_hours)s AS repair_hours,
                    CASE WHEN t.repair_done_at IS NOT NULL
                         THEN EXTRACT(EPOCH FROM t.repair_done_at - t.reported_at)
                              / 3600.0 END AS restore_hours,
@@ -145,10 +134,13 @@ class AftersalesKpi(models.Model):
              -- Archived requests (duplicates, tests) are not counted.
              WHERE t.active
             """,
-            ack=self._met("ack"),
-            plan=self._met("plan"),
-            arrival=self._met("arrival"),
-            repair=self._met("repair"),
+            ack_hours=clock._clock_kpi_hours("t", "ack"),
+            arrival_hours=clock._clock_kpi_hours("t", "arrival"),
+            repair_hours=clock._clock_kpi_hours("t", "repair"),
+            ack=clock._clock_kpi_met_rate("t", "ack"),
+            plan=clock._clock_kpi_met_rate("t", "plan"),
+            arrival=clock._clock_kpi_met_rate("t", "arrival"),
+            repair=clock._clock_kpi_met_rate("t", "repair"),
         )
 
     def init(self):

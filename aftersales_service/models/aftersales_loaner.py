@@ -236,6 +236,36 @@ class AftersalesLoaner(models.Model):
     # Obligations ------------------------------------------------------------
 
     @api.model
+    def _owe_loaners(self, tickets, trigger, repair=None):
+        """The loaner rules (L1), in one place: the request says what
+        happened (``trigger``), and the customer is owed a loaner when
+        - the repair is estimated at more than 12 hours (``long_repair``),
+          from now;
+        - the unit is sent to an off-site ``repair`` (``offsite_repair``),
+          from now;
+        - a major fault is still not fixed 8 hours after the engineers
+          arrived (``major_fault``, found by the scheduled action), from
+          then."""
+        now = fields.Datetime.now()
+        if trigger == "long_repair":
+            long_repairs = tickets.filtered(
+                lambda t: (
+                    t.aftersales_estimated_repair_hours > LONG_REPAIR_HOURS
+                    and not t.stage_id.closed
+                )
+            )
+            return self._create_obligations(long_repairs, trigger, now)
+        if trigger == "offsite_repair":
+            return self._create_obligations(tickets, trigger, now, repair=repair)
+        if trigger == "major_fault":
+            return self._create_obligations(
+                tickets,
+                trigger,
+                lambda t: t.arrival_done_at + timedelta(hours=MAJOR_FAULT_HOURS),
+            )
+        raise ValueError(f"Unknown loaner trigger {trigger!r}")
+
+    @api.model
     @workflow_step
     def _create_obligations(self, tickets, trigger, since, repair=None):
         """Owe a loaner to each request in ``tickets`` that has none yet, due
@@ -307,11 +337,7 @@ class AftersalesLoaner(models.Model):
                 ]
             )
         )
-        self._create_obligations(
-            stuck,
-            "major_fault",
-            lambda t: t.arrival_done_at + timedelta(hours=MAJOR_FAULT_HOURS),
-        )
+        self._owe_loaners(stuck, "major_fault")
         # A loaner not yet out is no longer owed once the customer's unit
         # works again (or is away at the factory, which keeps it owed).
         no_longer_owed = claim_rows(

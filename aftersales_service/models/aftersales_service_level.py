@@ -23,7 +23,10 @@ class AftersalesServiceLevel(models.Model):
     _name = "aftersales.service.level"
     _inherit = "aftersales.integrity.mixin"
     # Every target within a year of hours.
-    _number_bounds = {name: (None, 8760) for name in TARGET_FIELDS}
+    _number_bounds = {
+        **{name: (None, 8760) for name in TARGET_FIELDS},
+        "offsite_turnaround_days": (None, 365),
+    }
     _description = "Service Level"
     _order = "sequence, id"
 
@@ -77,7 +80,31 @@ class AftersalesServiceLevel(models.Model):
         default=8.0,
         help="Hours from the engineer's arrival to the repair of a major fault.",
     )
+    offsite_turnaround_days = fields.Integer(
+        string="Off-Site Repair Within (Days)",
+        default=12,
+        help="Calendar days from the unit's arrival at the repair centre to its "
+        "shipping back (设备维修时间不超过12天).",
+    )
     description = fields.Html(translate=True)
+
+    @api.model
+    def _default_for(self, company):
+        """The level that applies in ``company`` without a contract."""
+        return company.aftersales_service_level_id or self.search(
+            [("company_id", "in", [False, company.id])], limit=1
+        )
+
+    @api.constrains("offsite_turnaround_days")
+    def _check_turnaround(self):
+        for level in self.filtered(lambda lv: lv.offsite_turnaround_days <= 0):
+            raise ValidationError(
+                _(
+                    "Service level %(level)s: the off-site repair turnaround must be "
+                    "a positive number of days.",
+                    level=level.name,
+                )
+            )
 
     @api.constrains("around_the_clock", "calendar_id", *TARGET_FIELDS)
     def _check_targets(self):

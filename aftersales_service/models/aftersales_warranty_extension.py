@@ -1,7 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from .aftersales_integrity_mixin import workflow_step
+from .aftersales_locking import lock_rows
 from .aftersales_roles import check_role
 
 
@@ -99,6 +101,75 @@ class AftersalesWarrantyExtension(models.Model):
         raise UserError(
             _("A warranty extension can't be deleted: reverse it, with a reason.")
         )
+
+    @api.model
+    def _extend_for_request(self, ticket):
+        """Extend the warranty of the unit of ``ticket`` by the company's
+        extension days (质保期相应延长60天): the incident stopped the
+        customer's work and can't be resolved. Once per incident, on a
+        running warranty that had not ended when the fault was reported."""
+        if not ticket.lot_id:
+            raise UserError(_("Set the unit of this request first."))
+        warranty = ticket.lot_id.warranty_id
+        # Two people marking the same incident at once extend it once.
+        lock_rows(
+            warranty,
+            _(
+                "Someone else is extending the warranty of %(unit)s right now. "
+                "Reload the request and try again.",
+                unit=ticket.lot_id.name,
+            ),
+        )
+        if warranty.state != "accepted":
+            raise UserError(
+                _(
+                    "Unit %(unit)s has no running warranty to extend: it has none, "
+                    "or it still awaits acceptance.",
+                    unit=ticket.lot_id.name,
+                )
+            )
+        reported = fields.Date.context_today(ticket, ticket.create_date)
+        if warranty.end_date < reported:
+            raise UserError(
+                _(
+                    "The warranty of %(unit)s ended on %(end)s, before this request: "
+                    "there is nothing to extend.",
+                    unit=ticket.lot_id.name,
+                    end=format_date(self.env, warranty.end_date),
+                )
+            )
+        if ticket.aftersales_extension_ids.filtered(lambda e: e.state == "active"):
+            raise UserError(
+                _(
+                    "This request already extended the warranty of %(unit)s: an "
+                    "incident extends a warranty once.",
+                    unit=ticket.lot_id.name,
+                )
+            )
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_user",
+            _("Only the service back office can extend a warranty."),
+        )
+        days = warranty.company_id.aftersales_extension_days
+        # Extensions are made here only, with their reason and request.
+        extension = self.sudo().create(
+            {
+                "warranty_id": warranty.id,
+                "ticket_id": ticket.id,
+                "days": days,
+                "reason": _("Unresolvable fault stopped the customer's work"),
+            }
+        )
+        message = _(
+            "Warranty of %(unit)s extended by %(days)s days; it now ends on %(end)s.",
+            unit=ticket.lot_id.name,
+            days=days,
+            end=format_date(self.env, warranty.end_date),
+        )
+        ticket.message_post(body=message)
+        warranty.message_post(body=message)
+        return extension.with_env(self.env)
 
     @workflow_step
     def action_reverse(self, reason):

@@ -1,37 +1,13 @@
-from collections import defaultdict
-from datetime import timedelta
-
-import pytz
-from markupsafe import Markup, escape
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date, format_list, html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
-from .aftersales_loaner import LONG_REPAIR_HOURS
-from .aftersales_locking import run_in_batches
+from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
 from .aftersales_roles import check_role
+from .aftersales_selections import FAULT_NATURES, IMPACTS, SEVERITIES
 
-# The response-time phases (T3), in order; each has its ``<phase>_deadline``,
-# ``<phase>_done_at``, ``<phase>_hours`` and ``<phase>_met`` fields.
+# The response-time phases (T3), in order.
 PHASES = ("ack", "plan", "arrival", "repair")
-SEVERITIES = [("general", "General Fault"), ("major", "Major Fault")]
-FAULT_NATURES = [
-    ("hardware", "Hardware"),
-    ("software", "Software"),
-    ("network", "Network"),
-    ("power", "Power Supply"),
-    ("environment", "Environment"),
-    ("operation", "Operation"),
-    ("other", "Other"),
-]
-IMPACTS = [
-    ("low", "Low: work goes on"),
-    ("medium", "Medium: work slowed down"),
-    ("high", "High: part of the work stopped"),
-    ("stopped", "Stopped: the customer's work stopped"),
-]
 
 
 class HelpdeskTicket(models.Model):
@@ -40,16 +16,29 @@ class HelpdeskTicket(models.Model):
         "helpdesk.ticket",
         "aftersales.coverage.mixin",
         "aftersales.integrity.mixin",
+        "aftersales.response.clock.mixin",
         "rating.mixin",
     ]
     _aftersales_coverage_date_field = "reported_at"
+    # T3: acknowledged, planned and on site count from the report; the repair
+    # from the arrival on site.
+    _clock_phases = PHASES
+    _clock_start_field = "reported_at"
+    _clock_phase_starts = {"repair": "arrival"}
+    _clock_target_depends = (
+        "zone",
+        "severity",
+        "service_level_id.ack_hours",
+        "service_level_id.plan_hours",
+        "service_level_id.arrival_city_hours",
+        "service_level_id.arrival_county_hours",
+        "service_level_id.repair_general_hours",
+        "service_level_id.repair_major_hours",
+    )
+    _clock_stop_depends = ("stage_id.closed",)
     # The clocks' stamps and what the resolution wizard records.
     _workflow_fields = (
-        "paused_since",
-        "paused_hours",
-        *(f"{phase}_done_at" for phase in PHASES),
-        *(f"{phase}_paused_hours" for phase in PHASES),
-        "escalated_phases",
+        *clock_workflow_fields(PHASES),
         "reopen_count",
         "solved_remotely",
         "remote_guidance",
@@ -115,71 +104,35 @@ class HelpdeskTicket(models.Model):
         readonly=False,
         help="Sets the on-site target: from the customer's address.",
     )
-    clock_paused = fields.Boolean(
-        compute="_compute_clock_paused", store=True, help="Waiting for the customer."
+    ack_done_at, ack_paused_hours, ack_deadline, ack_hours, ack_met = (
+        clock_phase_fields(
+            "Acknowledged On",
+            "Acknowledge By",
+            "Acknowledgement Time (h)",
+            "Acknowledged in Time",
+        )
     )
-    paused_since = fields.Datetime(readonly=True, copy=False)
-    paused_hours = fields.Float(
-        readonly=True, copy=False, help="Clock hours spent waiting for the customer."
+    plan_done_at, plan_paused_hours, plan_deadline, plan_hours, plan_met = (
+        clock_phase_fields(
+            "Service Planned On",
+            "Plan By",
+            "Service Plan Time (h)",
+            "Planned in Time",
+        )
     )
-    # Paused hours when each phase was done: a later wait for the customer
-    # does not move a phase that was already over.
-    ack_paused_hours = fields.Float(readonly=True, copy=False)
-    plan_paused_hours = fields.Float(readonly=True, copy=False)
-    arrival_paused_hours = fields.Float(readonly=True, copy=False)
-    repair_paused_hours = fields.Float(readonly=True, copy=False)
-    ack_done_at = fields.Datetime(string="Acknowledged On", copy=False, readonly=True)
-    plan_done_at = fields.Datetime(
-        string="Service Planned On", copy=False, readonly=True
+    (
+        arrival_done_at,
+        arrival_paused_hours,
+        arrival_deadline,
+        arrival_hours,
+        arrival_met,
+    ) = clock_phase_fields(
+        "On Site On", "On Site By", "Arrival Time (h)", "On Site in Time"
     )
-    arrival_done_at = fields.Datetime(string="On Site On", copy=False, readonly=True)
-    repair_done_at = fields.Datetime(string="Repaired On", copy=False, readonly=True)
-    ack_deadline = fields.Datetime(
-        string="Acknowledge By", compute="_compute_deadlines", store=True
-    )
-    plan_deadline = fields.Datetime(
-        string="Plan By", compute="_compute_deadlines", store=True
-    )
-    arrival_deadline = fields.Datetime(
-        string="On Site By", compute="_compute_deadlines", store=True
-    )
-    repair_deadline = fields.Datetime(
-        string="Repair By", compute="_compute_deadlines", store=True
-    )
-    ack_hours = fields.Float(
-        string="Acknowledgement Time (h)", compute="_compute_outcomes", store=True
-    )
-    plan_hours = fields.Float(
-        string="Service Plan Time (h)", compute="_compute_outcomes", store=True
-    )
-    arrival_hours = fields.Float(
-        string="Arrival Time (h)", compute="_compute_outcomes", store=True
-    )
-    repair_hours = fields.Float(
-        string="Repair Time (h)", compute="_compute_outcomes", store=True
-    )
-    ack_met = fields.Boolean(
-        string="Acknowledged in Time", compute="_compute_outcomes", store=True
-    )
-    plan_met = fields.Boolean(
-        string="Planned in Time", compute="_compute_outcomes", store=True
-    )
-    arrival_met = fields.Boolean(
-        string="On Site in Time", compute="_compute_outcomes", store=True
-    )
-    repair_met = fields.Boolean(
-        string="Repaired in Time", compute="_compute_outcomes", store=True
-    )
-    escalated_phases = fields.Char(
-        readonly=True,
-        copy=False,
-        help="Phases whose breach was escalated, comma-separated.",
-    )
-    next_deadline = fields.Datetime(
-        compute="_compute_next_deadline",
-        store=True,
-        index=True,
-        help="The earliest deadline still open and not escalated.",
+    repair_done_at, repair_paused_hours, repair_deadline, repair_hours, repair_met = (
+        clock_phase_fields(
+            "Repaired On", "Repair By", "Repair Time (h)", "Repaired in Time"
+        )
     )
     # T4, T5: remote guidance first, otherwise a plan and a dispatch order
     solved_remotely = fields.Boolean(readonly=True, copy=False)
@@ -201,10 +154,6 @@ class HelpdeskTicket(models.Model):
     solution_count = fields.Integer(
         string="Known Solutions", compute="_compute_solution_count"
     )
-    clock_status = fields.Selection(
-        [("on_time", "On Time"), ("near", "Due Soon"), ("late", "Late")],
-        compute="_compute_clock_status",
-    )
     # L1: loaners while the unit is out of service.
     aftersales_estimated_repair_hours = fields.Float(
         string="Estimated Repair Time (Hours)",
@@ -225,9 +174,9 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             company = ticket.company_id or self.env.company
             if company not in fallback:
-                fallback[company] = company.aftersales_service_level_id or self.env[
-                    "aftersales.service.level"
-                ].search([("company_id", "in", [False, company.id])], limit=1)
+                fallback[company] = self.env["aftersales.service.level"]._default_for(
+                    company
+                )
             ticket.service_level_id = (
                 ticket.aftersales_contract_id.service_level_id or fallback[company]
             )
@@ -244,147 +193,77 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.clock_paused = ticket.stage_id.aftersales_pauses_clock
 
+    def _count_by(self, records, field, values):
+        """{value: number of ``records`` (a model) whose ``field`` is it}."""
+        return dict(
+            records._read_group([(field, "in", values.ids)], [field], ["__count"])
+        )
+
     @api.depends("dispatch_ids")
     def _compute_dispatch_count(self):
-        counts = dict(
-            self.env["aftersales.dispatch"]._read_group(
-                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
-            )
-        )
+        counts = self._count_by(self.env["aftersales.dispatch"], "ticket_id", self)
         for ticket in self:
             ticket.dispatch_count = counts.get(ticket, 0)
 
     @api.depends("aftersales_loaner_ids")
     def _compute_aftersales_loaner_count(self):
-        counts = dict(
-            self.env["aftersales.loaner"]
-            .sudo()
-            ._read_group([("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"])
-        )
+        counts = self._count_by(self.env["aftersales.loaner"].sudo(), "ticket_id", self)
         for ticket in self:
             ticket.aftersales_loaner_count = counts.get(ticket, 0)
 
-    def action_view_loaners(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "aftersales.loaner",
-            "domain": [("ticket_id", "=", self.id)],
-            "name": _("Loaners"),
-            "view_mode": "list,form",
-            "context": {"default_ticket_id": self.id},
-        }
-
-    def _owe_loaner_for_long_repairs(self):
-        """A repair estimated at more than 12 hours makes a loaner due."""
-        long_repairs = self.filtered(
-            lambda t: (
-                t.aftersales_estimated_repair_hours > LONG_REPAIR_HOURS
-                and not t.stage_id.closed
-            )
-        )
-        self.env["aftersales.loaner"]._create_obligations(
-            long_repairs, "long_repair", fields.Datetime.now()
-        )
-
     def _compute_repair_count(self):
         # Counted for everyone; the repairs themselves are the repair centre's.
-        counts = dict(
-            self.env["repair.order"]
-            .sudo()
-            ._read_group(
-                [("aftersales_ticket_id", "in", self.ids)],
-                ["aftersales_ticket_id"],
-                ["__count"],
-            )
+        counts = self._count_by(
+            self.env["repair.order"].sudo(), "aftersales_ticket_id", self
         )
         for ticket in self:
             ticket.repair_count = counts.get(ticket, 0)
 
     @api.depends("category_id")
     def _compute_solution_count(self):
-        counts = dict(
-            self.env["aftersales.solution"]._read_group(
-                [("category_id", "in", self.category_id.ids)],
-                ["category_id"],
-                ["__count"],
-            )
+        counts = self._count_by(
+            self.env["aftersales.solution"], "category_id", self.category_id
         )
         for ticket in self:
             ticket.solution_count = counts.get(ticket.category_id, 0)
 
-    def _prepare_dispatch_vals(self):
-        """The dispatch order's copy of the fault, from the request."""
+    def _list_action(self, model, field, value, name):
+        """The smart button's list: ``model`` records whose ``field`` is
+        ``value``; new ones are made for this request."""
         self.ensure_one()
         return {
-            "ticket_id": self.id,
-            "reported_fault": html2plaintext(self.description or "") or False,
-            "user_measures": self.user_measures,
-            "fault_description": self.fault_description,
-            "fault_nature": self.fault_nature,
-            "category_id": self.category_id.id,
-            "fault_location": self.fault_location,
-            "severity": self.severity,
-            # The visit that reinstalls the unit shipped back from the factory
-            # takes its replacement notice back.
-            "notice_id": self.env["aftersales.replacement.notice"]
-            .sudo()
-            .search(
-                [
-                    ("ticket_id", "=", self.id),
-                    ("state", "=", "open"),
-                    ("repair_id.aftersales_return_picking_id", "!=", False),
-                ],
-                limit=1,
-            )
-            .id,
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "domain": [(field, "=", value.id)],
+            "name": name,
+            "view_mode": "list,form",
+            "context": {"default_ticket_id": self.id},
         }
 
-    def _save_solution(self, content):
-        self.ensure_one()
-        return self.env["aftersales.solution"].create(
-            {
-                "name": self.name,
-                "category_id": self.category_id.id,
-                "product_id": self.lot_id.product_id.id,
-                "content": content,
-                "ticket_id": self.id,
-            }
+    def action_view_dispatches(self):
+        return self._list_action(
+            "aftersales.dispatch", "ticket_id", self, _("Dispatch Orders")
         )
 
-    def _first_stage(self, closed):
-        """The team's first closing (or open) stage."""
-        self.ensure_one()
-        return self.env["helpdesk.ticket.stage"].search(
-            [
-                ("closed", "=", closed),
-                "|",
-                ("team_ids", "=", False),
-                ("team_ids", "in", self.team_id.ids),
-            ],
-            order="sequence",
-            limit=1,
+    def action_view_loaners(self):
+        return self._list_action("aftersales.loaner", "ticket_id", self, _("Loaners"))
+
+    def action_view_repairs(self):
+        return self._list_action(
+            "repair.order", "aftersales_ticket_id", self, _("Off-Site Repairs")
         )
 
-    def _save_dispatch_solution(self):
-        """A request solved on site feeds the solution base too (T8): the
-        engineers' analysis and actions, once."""
-        self.ensure_one()
-        Solution = self.env["aftersales.solution"].sudo()
-        done = self.dispatch_ids.filtered(lambda d: d.state in ("done", "signed"))
-        if not done or Solution.search_count([("ticket_id", "=", self.id)]):
-            return
-        last = done.sorted("finished_at")[-1]
-        steps = "".join(
-            f"<li>{escape(action.content)}</li>" for action in last.action_ids
+    def action_view_solutions(self):
+        return self._list_action(
+            "aftersales.solution", "category_id", self.category_id, _("Known Solutions")
         )
-        content = Markup("<p>%s</p><ul>%s</ul>") % (last.analysis or "", Markup(steps))
-        self.sudo()._save_solution(content)
 
     def _close(self):
         """Move to the team's first closing stage."""
         for ticket in self:
-            stages = ticket._first_stage(closed=True)
+            stages = self.env["helpdesk.ticket.stage"]._aftersales_first(
+                ticket.team_id, closed=True
+            )
             if not stages:
                 raise UserError(_("No closing stage is set up for requests."))
             ticket.stage_id = stages
@@ -420,31 +299,10 @@ class HelpdeskTicket(models.Model):
             raise UserError(_("Reopen the request before sending its unit to repair."))
         if not self.lot_id:
             raise UserError(_("Set the unit of this request first."))
-        # The back office sends the unit to the repair centre, whose own staff
-        # (inventory users) handle the repair order and its pickings.
-        repair = (
-            self.env["repair.order"]
-            .sudo()
-            .create(
-                {
-                    "product_id": self.lot_id.product_id.id,
-                    "lot_id": self.lot_id.id,
-                    "partner_id": (
-                        self.partner_id.commercial_partner_id
-                        or self.aftersales_unit_warranty_id.partner_id
-                    ).id,
-                    "aftersales_ticket_id": self.id,
-                    "aftersales_fault_cause": self.aftersales_fault_cause,
-                    "aftersales_fault_category_id": self.category_id.id,
-                    "internal_notes": self.description,
-                }
-            )
-        )
-        repair._aftersales_ship_in()
-        repair.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        repair = self.env["repair.order"]._create_for_request(self)
         # The unit leaves the customer: a loaner stands in for it.
-        self.env["aftersales.loaner"]._create_obligations(
-            self, "offsite_repair", fields.Datetime.now(), repair=repair
+        self.env["aftersales.loaner"]._owe_loaners(
+            self, "offsite_repair", repair=repair
         )
         # Sending the unit away answers the request and is its service plan.
         self._complete_phase("ack")
@@ -461,37 +319,6 @@ class HelpdeskTicket(models.Model):
             "view_mode": "form",
         }
 
-    def action_view_repairs(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "repair.order",
-            "domain": [("aftersales_ticket_id", "=", self.id)],
-            "name": _("Off-Site Repairs"),
-            "view_mode": "list,form",
-        }
-
-    def action_view_dispatches(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "aftersales.dispatch",
-            "domain": [("ticket_id", "=", self.id)],
-            "name": _("Dispatch Orders"),
-            "view_mode": "list,form",
-            "context": {"default_ticket_id": self.id},
-        }
-
-    def action_view_solutions(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "aftersales.solution",
-            "domain": [("category_id", "=", self.category_id.id)],
-            "name": _("Known Solutions"),
-            "view_mode": "list,form",
-        }
-
     def _phase_target(self, phase):
         level = self.service_level_id
         if phase == "arrival":
@@ -499,152 +326,6 @@ class HelpdeskTicket(models.Model):
         if phase == "repair":
             return level[f"repair_{self.severity}_hours"]
         return level[f"{phase}_hours"]
-
-    def _phase_start(self, phase):
-        return self.arrival_done_at if phase == "repair" else self.reported_at
-
-    def _phase_paused_hours(self, phase):
-        """Hours the clock of ``phase`` was stopped while waiting for the
-        customer: until the phase was done, from when it started."""
-        paused = (
-            self[f"{phase}_paused_hours"]
-            if self[f"{phase}_done_at"]
-            else self.paused_hours
-        )
-        if phase == "repair":
-            paused -= self.arrival_paused_hours
-        return paused
-
-    def _current_paused_hours(self):
-        """Paused hours so far, the wait in progress included."""
-        self.ensure_one()
-        running = self.paused_since and self.service_level_id._hours_between(
-            self.paused_since, fields.Datetime.now()
-        )
-        return self.paused_hours + (running or 0.0)
-
-    @api.depends(
-        "reported_at",
-        "service_level_id",
-        "zone",
-        "severity",
-        "service_level_id.around_the_clock",
-        "service_level_id.calendar_id",
-        "service_level_id.ack_hours",
-        "service_level_id.plan_hours",
-        "service_level_id.arrival_city_hours",
-        "service_level_id.arrival_county_hours",
-        "service_level_id.repair_general_hours",
-        "service_level_id.repair_major_hours",
-        "ack_done_at",
-        "plan_done_at",
-        "arrival_done_at",
-        "repair_done_at",
-        "paused_hours",
-        "ack_paused_hours",
-        "plan_paused_hours",
-        "arrival_paused_hours",
-        "repair_paused_hours",
-    )
-    def _compute_deadlines(self):
-        # Per service level, all the clocks of the batch at once: the
-        # calendar's working hours are computed once.
-        clocks = defaultdict(list)  # level: [(ticket, phase, start, hours)]
-        for ticket in self:
-            for phase in PHASES:
-                start = ticket._phase_start(phase)
-                if ticket.service_level_id and start:
-                    hours = ticket._phase_target(phase)
-                    hours += ticket._phase_paused_hours(phase)
-                    clocks[ticket.service_level_id].append(
-                        (ticket, phase, start, hours)
-                    )
-                else:
-                    ticket[f"{phase}_deadline"] = False
-        for level, todo in clocks.items():
-            deadlines = level._add_hours(
-                [(start, hours) for __, __, start, hours in todo]
-            )
-            for (ticket, phase, __, __), deadline in zip(todo, deadlines, strict=True):
-                ticket[f"{phase}_deadline"] = deadline
-
-    @api.depends(
-        "ack_done_at",
-        "plan_done_at",
-        "arrival_done_at",
-        "repair_done_at",
-        "ack_deadline",
-        "plan_deadline",
-        "arrival_deadline",
-        "repair_deadline",
-        "ack_paused_hours",
-        "plan_paused_hours",
-        "arrival_paused_hours",
-        "repair_paused_hours",
-    )
-    def _compute_outcomes(self):
-        for ticket in self:
-            for phase in PHASES:
-                done, start = ticket[f"{phase}_done_at"], ticket._phase_start(phase)
-                deadline = ticket[f"{phase}_deadline"]
-                hours = met = False
-                if done and start and ticket.service_level_id:
-                    hours = max(
-                        ticket.service_level_id._hours_between(start, done)
-                        - ticket._phase_paused_hours(phase),
-                        0.0,
-                    )
-                    met = bool(deadline) and done <= deadline
-                ticket[f"{phase}_hours"] = hours
-                ticket[f"{phase}_met"] = met
-
-    def _open_phases(self):
-        """Phases whose clock runs: started, not done, not escalated."""
-        self.ensure_one()
-        escalated = (self.escalated_phases or "").split(",")
-        return [
-            phase
-            for phase in PHASES
-            if self[f"{phase}_deadline"]
-            and not self[f"{phase}_done_at"]
-            and phase not in escalated
-        ]
-
-    @api.depends(
-        "ack_deadline",
-        "plan_deadline",
-        "arrival_deadline",
-        "repair_deadline",
-        "ack_done_at",
-        "plan_done_at",
-        "arrival_done_at",
-        "repair_done_at",
-        "escalated_phases",
-        "clock_paused",
-        "stage_id.closed",
-    )
-    def _compute_next_deadline(self):
-        for ticket in self:
-            deadlines = [ticket[f"{phase}_deadline"] for phase in ticket._open_phases()]
-            ticket.next_deadline = (
-                not ticket.clock_paused
-                and not ticket.stage_id.closed
-                and deadlines
-                and min(deadlines)
-            )
-
-    @api.depends("next_deadline")
-    def _compute_clock_status(self):
-        now = fields.Datetime.now()
-        for ticket in self:
-            if not ticket.next_deadline:
-                ticket.clock_status = False
-            elif ticket.next_deadline < now:
-                ticket.clock_status = "late"
-            elif (ticket.next_deadline - now).total_seconds() < 3600:
-                ticket.clock_status = "near"
-            else:
-                ticket.clock_status = "on_time"
 
     @api.constrains("lot_id", "company_id")
     def _check_unit_company(self):
@@ -662,7 +343,6 @@ class HelpdeskTicket(models.Model):
                 )
 
     def write(self, vals):
-        pausing = "stage_id" in vals and self._clock_pause_changes(vals["stage_id"])
         closing = self.browse()
         new_stage = self.env["helpdesk.ticket.stage"].browse(vals.get("stage_id"))
         if new_stage.closed:
@@ -675,69 +355,18 @@ class HelpdeskTicket(models.Model):
         result = super().write(vals)
         closing._after_close()
         complaining._escalate_complaint()
-        if pausing:
-            self._apply_pause_changes()
         if vals.get("user_id"):
             # Taking the request acknowledges it.
             self._complete_phase("ack")
         if vals.get("lot_id") or vals.get("category_id"):
             self._check_repeat_faults()
         if vals.get("aftersales_estimated_repair_hours"):
-            self._owe_loaner_for_long_repairs()
+            self.env["aftersales.loaner"]._owe_loaners(self, "long_repair")
         return result
 
-    def _clock_pause_changes(self, stage_id):
-        stage = self.env["helpdesk.ticket.stage"].browse(stage_id)
-        return any(t.clock_paused != stage.aftersales_pauses_clock for t in self)
-
-    @workflow_step
-    def _apply_pause_changes(self):
-        """Start or stop waiting for the customer: the clocks stop, then
-        their deadlines move by the time waited."""
-        now = fields.Datetime.now()
-        for ticket in self:
-            if ticket.clock_paused and not ticket.paused_since:
-                ticket.paused_since = now
-            elif not ticket.clock_paused and ticket.paused_since:
-                waited = ticket.service_level_id._hours_between(
-                    ticket.paused_since, now
-                )
-                ticket.write(
-                    {
-                        "paused_since": False,
-                        "paused_hours": ticket.paused_hours + waited,
-                    }
-                )
-
-    @workflow_step
-    def _complete_phase(self, phase):
-        """Stamp ``phase`` done now (once); the request's stage follows."""
-        now = fields.Datetime.now()
-        done = self.filtered(lambda t: not t[f"{phase}_done_at"])
-        for ticket in done:
-            ticket.write(
-                {
-                    f"{phase}_done_at": now,
-                    f"{phase}_paused_hours": ticket._current_paused_hours(),
-                }
-            )
-        done._follow_phase(phase)
-
-    def _follow_phase(self, phase):
-        """Move to the stage reached when ``phase`` is done, unless the
-        request is further on, waits for the customer or is closed."""
-        stages = self.env["helpdesk.ticket.stage"].search(
-            [("aftersales_phase", "=", phase)], order="sequence"
-        )
-        for ticket in self:
-            current = ticket.stage_id
-            if current.closed or current.aftersales_pauses_clock:
-                continue
-            target = stages.filtered(
-                lambda s, t=ticket: not s.team_ids or t.team_id in s.team_ids
-            )[:1]
-            if target and target.sequence > current.sequence:
-                ticket.stage_id = target
+    def _on_phase_done(self, phase):
+        """The request's stage follows the work."""
+        self.env["helpdesk.ticket.stage"]._aftersales_follow(self, phase)
 
     def action_close_request(self):
         """Close a repaired (or remotely solved) request: the follow-up and
@@ -781,65 +410,6 @@ class HelpdeskTicket(models.Model):
         self._complete_phase("repair")
         return True
 
-    # Breach escalation (scheduled action) -----------------------------------
-
-    @api.model
-    def _breach_domain(self, now):
-        """Requests with a phase past its deadline and not escalated yet."""
-        return [("next_deadline", "<", now)]
-
-    @api.model
-    def _cron_escalate_breaches(self, batch_size=500):
-        """Escalate the phases whose deadline passed: a message on the request
-        and an activity for the supervisor, once per phase. Requests are found
-        by their indexed next deadline and taken in batches
-        (``run_in_batches``); two runs at the same time share them."""
-        now = fields.Datetime.now()
-        run_in_batches(
-            self,
-            self._breach_domain(now),
-            lambda tickets: tickets._escalate_breaches(now),
-            batch_size,
-            order="next_deadline",
-        )
-
-    @workflow_step
-    def _escalate_breaches(self, now):
-        activity_type = self.env.ref("aftersales_service.mail_activity_type_breach")
-        model_id = self.env["ir.model"]._get_id(self._name)
-        labels = self._phase_labels()
-        activities, bodies = [], {}
-        for ticket in self:
-            late = [
-                phase
-                for phase in ticket._open_phases()
-                if ticket[f"{phase}_deadline"] < now
-            ]
-            names = format_list(self.env, [labels[phase] for phase in late])
-            supervisor = ticket._breach_supervisor()
-            bodies[ticket.id] = self.env._(
-                "Response time missed: %(phases)s. Escalated to %(user)s.",
-                phases=names,
-                user=supervisor.name,
-            )
-            activities.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": ticket.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": supervisor.id,
-                    "summary": self.env._("Missed: %(phases)s", phases=names),
-                    "date_deadline": fields.Date.context_today(ticket),
-                }
-            )
-            ticket.escalated_phases = ",".join(
-                filter(None, [ticket.escalated_phases, *late])
-            )
-        self._message_log_batch(bodies)
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-            activities
-        )
-
     # T7: after the repair -------------------------------------------------
 
     def _complaint_channel(self):
@@ -865,7 +435,7 @@ class HelpdeskTicket(models.Model):
                 date_deadline=deadline,
                 user_id=ticket._follow_up_user().id,
             )
-            ticket._save_dispatch_solution()
+            self.env["aftersales.solution"]._save_from_dispatches(ticket)
             customer = ticket._rating_get_partner()
             if customer.email:
                 ticket.rating_send_request(
@@ -900,14 +470,16 @@ class HelpdeskTicket(models.Model):
         """The customer is not satisfied: the service goes on (用户不满意,
         服务不停止)."""
         for ticket in self.filtered(lambda t: t.stage_id.closed):
-            stage = ticket._first_stage(closed=False)
+            stage = self.env["helpdesk.ticket.stage"]._aftersales_first(
+                ticket.team_id, closed=False
+            )
             ticket.write(
                 {"stage_id": stage.id, "reopen_count": ticket.reopen_count + 1}
             )
             ticket.message_post(body=_("Reopened: the customer is not satisfied."))
         return True
 
-    def _phase_labels(self):
+    def _clock_phase_labels(self):
         return {
             "ack": _("Acknowledgement"),
             "plan": _("Service Plan"),
@@ -941,32 +513,18 @@ class HelpdeskTicket(models.Model):
                     fields.Datetime.to_datetime(vals.get("reported_at")) or now,
                 )
                 if key not in on_call:
-                    on_call[key] = self._on_call_user(*key)
+                    company, reported = key
+                    on_call[key] = self.env["aftersales.duty"]._on_call(
+                        reported, self.env["res.company"].browse(company)
+                    )
                 if on_call[key]:
                     vals["user_id"] = on_call[key].id
         tickets = super().create(vals_list)
         tickets._check_repeat_faults()
         complaint = self._complaint_channel()
         tickets.filtered(lambda t: t.channel_id == complaint)._escalate_complaint()
-        tickets.filtered("clock_paused")._apply_pause_changes()
-        tickets._owe_loaner_for_long_repairs()
+        self.env["aftersales.loaner"]._owe_loaners(tickets, "long_repair")
         return tickets
-
-    @api.model
-    def _on_call_user(self, company_id, reported):
-        """The engineer on call for a request of ``company_id`` reported at
-        ``reported`` (naive UTC) outside the company's business hours (7*24
-        小时值班制度); nobody during business hours."""
-        company = self.env["res.company"].browse(company_id)
-        calendar = company.resource_calendar_id
-        if calendar:
-            start = pytz.utc.localize(reported)
-            working = calendar._work_intervals_batch(
-                start, start + timedelta(minutes=1)
-            )
-            if working[False]:
-                return self.env["res.users"]
-        return self.env["aftersales.duty"]._on_call(reported, company)
 
     def _check_repeat_faults(self):
         # One look-up per fault category, for all the units at once.
@@ -987,62 +545,5 @@ class HelpdeskTicket(models.Model):
         """The fault can't be resolved and it stopped the customer's work:
         extend the unit's warranty (W4), once for this incident."""
         self.ensure_one()
-        if not self.lot_id:
-            raise UserError(_("Set the unit of this request first."))
-        warranty = self.lot_id.warranty_id
-        if warranty:
-            # Two people marking the same incident at once extend it once.
-            self.env.cr.execute(
-                "SELECT id FROM aftersales_warranty WHERE id = %s FOR UPDATE",
-                [warranty.id],
-            )
-        if warranty.state != "accepted":
-            raise UserError(
-                _(
-                    "Unit %(unit)s has no running warranty to extend: it has none, "
-                    "or it still awaits acceptance.",
-                    unit=self.lot_id.name,
-                )
-            )
-        reported = fields.Date.context_today(self, self.create_date)
-        if warranty.end_date < reported:
-            raise UserError(
-                _(
-                    "The warranty of %(unit)s ended on %(end)s, before this request: "
-                    "there is nothing to extend.",
-                    unit=self.lot_id.name,
-                    end=format_date(self.env, warranty.end_date),
-                )
-            )
-        if self.aftersales_extension_ids.filtered(lambda e: e.state == "active"):
-            raise UserError(
-                _(
-                    "This request already extended the warranty of %(unit)s: an "
-                    "incident extends a warranty once.",
-                    unit=self.lot_id.name,
-                )
-            )
-        check_role(
-            self.env,
-            "aftersales_service.group_aftersales_user",
-            _("Only the service back office can extend a warranty."),
-        )
-        days = warranty.company_id.aftersales_extension_days
-        # Extensions are made here only, with their reason and request.
-        self.env["aftersales.warranty.extension"].sudo().create(
-            {
-                "warranty_id": warranty.id,
-                "ticket_id": self.id,
-                "days": days,
-                "reason": _("Unresolvable fault stopped the customer's work"),
-            }
-        )
-        message = _(
-            "Warranty of %(unit)s extended by %(days)s days; it now ends on %(end)s.",
-            unit=self.lot_id.name,
-            days=days,
-            end=format_date(self.env, warranty.end_date),
-        )
-        self.message_post(body=message)
-        warranty.message_post(body=message)
+        self.env["aftersales.warranty.extension"]._extend_for_request(self)
         return True

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .aftersales_integrity_mixin import workflow_step
+from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
 
 
 class RepairOrder(models.Model):
@@ -10,8 +13,16 @@ class RepairOrder(models.Model):
         "repair.order",
         "aftersales.coverage.mixin",
         "aftersales.integrity.mixin",
+        "aftersales.response.clock.mixin",
     ]
+    # E4: from the unit's arrival at the repair centre to its shipping back.
+    _clock_phases = ("aftersales_turnaround",)
+    _clock_start_field = "aftersales_received_at"
+    _clock_level_field = "aftersales_service_level_id"
+    _clock_target_depends = ("aftersales_service_level_id.offsite_turnaround_days",)
+    _clock_stop_depends = ("state",)
     _workflow_fields = (
+        *clock_workflow_fields(_clock_phases),
         "aftersales_inbound_picking_id",
         "aftersales_return_picking_id",
         "aftersales_test_result",
@@ -54,12 +65,94 @@ class RepairOrder(models.Model):
     under_warranty = fields.Boolean(
         compute="_compute_under_warranty", store=True, readonly=False
     )
+    aftersales_received_at = fields.Datetime(
+        related="aftersales_inbound_picking_id.date_done",
+        string="Received On",
+        store=True,
+        help="When the unit arrived at the repair centre: the turnaround starts.",
+    )
+    aftersales_service_level_id = fields.Many2one(
+        "aftersales.service.level",
+        string="Service Level",
+        compute="_compute_aftersales_service_level_id",
+        store=True,
+        help="The request's level, else the company's default level.",
+    )
+    (
+        aftersales_turnaround_done_at,
+        aftersales_turnaround_paused_hours,
+        aftersales_turnaround_deadline,
+        aftersales_turnaround_hours,
+        aftersales_turnaround_met,
+    ) = clock_phase_fields(
+        "Shipped Back On",
+        "Ship Back By",
+        "Turnaround Time (h)",
+        "Turnaround in Time",
+    )
+
+    @api.depends("aftersales_ticket_id.service_level_id", "company_id")
+    def _compute_aftersales_service_level_id(self):
+        Level = self.env["aftersales.service.level"]
+        for repair in self:
+            repair.aftersales_service_level_id = (
+                repair.aftersales_ticket_id.service_level_id
+                or Level._default_for(repair.company_id)
+            )
+
+    # The turnaround counts calendar days (不超过12天), whatever the level's
+    # clock for the requests.
+    def _clock_add_hours(self, level, moments):
+        return [start + timedelta(hours=hours) for start, hours in moments]
+
+    def _clock_hours_between(self, start, end):
+        return max((end - start).total_seconds() / 3600.0, 0.0)
+
+    def _phase_target(self, phase):
+        return self.aftersales_service_level_id.offsite_turnaround_days * 24.0
+
+    def _clock_stopped(self):
+        return self.state == "cancel"
+
+    def _clock_phase_labels(self):
+        return {"aftersales_turnaround": _("Off-Site Repair Turnaround")}
+
+    def _breach_supervisor(self):
+        self.ensure_one()
+        if self.aftersales_ticket_id:
+            return self.aftersales_ticket_id.sudo()._breach_supervisor()
+        return self.company_id.aftersales_supervisor_id or self.user_id or self.env.user
 
     @api.depends("aftersales_parts_policy")
     def _compute_under_warranty(self):
         # Odoo's warranty flag prices the parts at zero.
         for repair in self.filtered("aftersales_parts_policy"):
             repair.under_warranty = repair.aftersales_parts_policy == "free"
+
+    @api.model
+    def _create_for_request(self, ticket):
+        """The off-site repair order (异地修理) for the unit of ``ticket``,
+        with the request's coverage and fault, and the picking that brings
+        the unit in. The back office sends the unit to the repair centre,
+        whose own staff (inventory users) handle the order and its
+        pickings; whoever sent it follows it."""
+        repair = self.sudo().create(
+            {
+                "product_id": ticket.lot_id.product_id.id,
+                "lot_id": ticket.lot_id.id,
+                "partner_id": (
+                    ticket.partner_id.commercial_partner_id
+                    or ticket.aftersales_unit_warranty_id.partner_id
+                ).id,
+                "aftersales_ticket_id": ticket.id,
+                "aftersales_fault_cause": ticket.aftersales_fault_cause,
+                "aftersales_fault_category_id": ticket.category_id.id,
+                "internal_notes": ticket.description,
+            }
+        )
+        repair._aftersales_ship_in()
+        repair.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        return repair
 
     @api.model_create_multi
     def create(self, vals_list):

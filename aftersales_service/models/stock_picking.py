@@ -12,7 +12,12 @@ class StockPicking(models.Model):
     def _action_done(self):
         # A repaired unit goes back only after it passed its test.
         self.aftersales_return_repair_ids._aftersales_check_tested()
-        return super()._action_done()
+        result = super()._action_done()
+        # Shipped back: the off-site repair's turnaround is over.
+        self.filtered(
+            lambda p: p.state == "done"
+        ).aftersales_return_repair_ids.sudo()._complete_phase("aftersales_turnaround")
+        return result
 
     @api.model
     def _aftersales_transfer(

@@ -4,6 +4,7 @@ from . import test_translation
 from . import test_contract
 from . import test_warranty_rules
 from . import test_request_clock
+from . import test_response_clock
 from . import test_dispatch
 from . import test_tours
 from . import test_portal

@@ -24,7 +24,7 @@ class AftersalesRemoteSolution(models.TransientModel):
         ticket.write({"remote_guidance": self.guidance, "solved_remotely": True})
         ticket._complete_phase("ack")
         if self.save_solution:
-            ticket._save_solution(self.guidance)
+            self.env["aftersales.solution"]._save_from_request(ticket, self.guidance)
         ticket._close()
         return {"type": "ir.actions.act_window_close"}
 
@@ -55,7 +55,7 @@ class AftersalesServicePlan(models.TransientModel):
         ticket._complete_phase("plan")
         dispatch = self.env["aftersales.dispatch"].create(
             {
-                **ticket._prepare_dispatch_vals(),
+                **self.env["aftersales.dispatch"]._vals_from_request(ticket),
                 "engineer_ids": [Command.set(self.engineer_ids.ids)],
                 "planned_departure": self.planned_departure,
                 "expected_arrival": self.expected_arrival,

@@ -1,0 +1,140 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .test_dispatch import DispatchCase
+
+
+@tagged("post_install", "-at_install")
+class TestOffSiteTurnaround(DispatchCase):
+    """E4 on the response-clock mixin: the off-site repair declares one
+    phase, from the unit's arrival at the repair centre to its shipping back,
+    and gets its deadline, outcome, status and escalation from the mixin."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_unit = cls._delivered_warranties(cls.product, ["DSP-002"]).lot_id
+        for warranty in (cls.unit | cls.other_unit).warranty_id:
+            warranty.delivery_date = "2026-01-01 00:00:00"
+            warranty.record_acceptance("2026-01-02", "Wang Wei")
+        cls.technician = new_test_user(
+            cls.env,
+            login="as_turnaround_tech",
+            groups="aftersales_service.group_aftersales_engineer,stock.group_stock_user",
+        )
+
+    def _sent_away(self, unit=None):
+        request = self._request(lot_id=(unit or self.unit).id)
+        request.with_user(self.back_office).action_offsite_repair()
+        return self.env["repair.order"].search(
+            [("aftersales_ticket_id", "=", request.id)]
+        )
+
+    def _received(self, days_ago=0, unit=None):
+        repair = self._sent_away(unit)
+        inbound = repair.aftersales_inbound_picking_id
+        inbound.button_validate()
+        if days_ago:
+            inbound.date_done = fields.Datetime.now() - timedelta(days=days_ago)
+        return repair
+
+    def test_the_clock_runs_from_arrival_to_shipping_back(self):
+        repair = self._sent_away()
+        # On its way in: no clock yet.
+        self.assertFalse(repair.aftersales_turnaround_deadline)
+        self.assertFalse(repair.next_deadline)
+        repair.aftersales_inbound_picking_id.button_validate()
+        received = repair.aftersales_received_at
+        self.assertTrue(received)
+        self.assertEqual(
+            repair.aftersales_service_level_id,
+            repair.aftersales_ticket_id.service_level_id,
+        )
+        # Twelve calendar days, whatever the level's working hours.
+        self.assertEqual(
+            repair.aftersales_turnaround_deadline, received + timedelta(days=12)
+        )
+        self.assertEqual(repair.next_deadline, repair.aftersales_turnaround_deadline)
+        self.assertEqual(repair.clock_status, "on_time")
+        repair.action_repair_start()
+        repair.action_repair_end()
+        repair.with_user(self.technician).action_aftersales_test_passed()
+        repair.action_aftersales_ship_back()
+        # Not over until the unit has left.
+        self.assertFalse(repair.aftersales_turnaround_done_at)
+        repair.aftersales_return_picking_id.with_context(
+            skip_sms=True
+        ).button_validate()
+        self.assertTrue(repair.aftersales_turnaround_done_at)
+        self.assertTrue(repair.aftersales_turnaround_met)
+        self.assertLess(repair.aftersales_turnaround_hours, 1.0)
+        self.assertFalse(repair.next_deadline)
+        self.assertFalse(repair.clock_status)
+
+    def test_the_level_sets_the_target(self):
+        repair = self._received()
+        repair.aftersales_service_level_id.offsite_turnaround_days = 5
+        self.assertEqual(
+            repair.aftersales_turnaround_deadline,
+            repair.aftersales_received_at + timedelta(days=5),
+        )
+
+    def test_a_late_repair_is_escalated_once(self):
+        late = self._received(days_ago=13)
+        on_time = self._received(days_ago=2, unit=self.other_unit)
+        self.assertEqual(late.clock_status, "late")
+        self.assertEqual(on_time.clock_status, "on_time")
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        Repair = self.env["repair.order"]
+        for __ in range(2):
+            Repair._cron_escalate_breaches()
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "repair.order"),
+                ("res_id", "in", (late | on_time).ids),
+                ("activity_type_id", "=", breach.id),
+            ]
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(activities.res_id, late.id)
+        self.assertEqual(
+            activities.user_id, late.aftersales_ticket_id._breach_supervisor()
+        )
+        self.assertEqual(late.escalated_phases, "aftersales_turnaround")
+        self.assertFalse(late.next_deadline)
+        self.assertIn("Off-Site Repair Turnaround", late.message_ids[0].body)
+        # Shipped back late: the outcome says so.
+        late.action_repair_start()
+        late.action_repair_end()
+        late.with_user(self.technician).action_aftersales_test_passed()
+        late.action_aftersales_ship_back()
+        late.aftersales_return_picking_id.with_context(
+            skip_sms=True
+        ).button_validate()
+        self.assertFalse(late.aftersales_turnaround_met)
+        self.assertGreater(late.aftersales_turnaround_hours, 12 * 24)
+
+    def test_a_cancelled_repair_has_no_deadline(self):
+        repair = self._received()
+        repair.action_repair_cancel()
+        self.assertFalse(repair.next_deadline)
+
+    def test_the_turnaround_is_a_positive_number_of_days(self):
+        level = self.env["aftersales.service.level"].search([], limit=1)
+        manager = new_test_user(
+            self.env,
+            login="as_turnaround_manager",
+            groups="aftersales_service.group_aftersales_manager",
+        )
+        for days in (0, -3, 366):
+            with (
+                self.subTest(days=days),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
+                level.with_user(manager).offsite_turnaround_days = days
+                level.flush_recordset()
+        self.assertEqual(level.offsite_turnaround_days, 12)
