@@ -51,6 +51,28 @@ class AftersalesDuty(models.Model):
                 )
 
     @api.model
+    def _assign_on_call(self, vals_list):
+        """Give each new request reported without an owner to the engineer
+        on call then, if any: one look-up per company and moment of
+        reporting, not per request."""
+        on_call = {}
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("user_id"):
+                continue
+            key = (
+                vals.get("company_id") or self.env.company.id,
+                fields.Datetime.to_datetime(vals.get("reported_at")) or now,
+            )
+            if key not in on_call:
+                company, reported = key
+                on_call[key] = self._on_call(
+                    reported, self.env["res.company"].browse(company)
+                )
+            if on_call[key]:
+                vals["user_id"] = on_call[key].id
+
+    @api.model
     def _on_call(self, moment, company):
         """The engineer on call for a request of ``company`` reported at
         ``moment`` (naive UTC) outside the company's business hours (7*24

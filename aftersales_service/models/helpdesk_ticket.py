@@ -3,8 +3,8 @@ from odoo.exceptions import UserError, ValidationError
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
-from .aftersales_roles import check_role
 from .aftersales_selections import FAULT_NATURES, IMPACTS, SEVERITIES
+from .aftersales_service_level import TARGET_FIELDS
 
 # The response-time phases (T3), in order.
 PHASES = ("ack", "plan", "arrival", "repair")
@@ -28,12 +28,7 @@ class HelpdeskTicket(models.Model):
     _clock_target_depends = (
         "zone",
         "severity",
-        "service_level_id.ack_hours",
-        "service_level_id.plan_hours",
-        "service_level_id.arrival_city_hours",
-        "service_level_id.arrival_county_hours",
-        "service_level_id.repair_general_hours",
-        "service_level_id.repair_major_hours",
+        *(f"service_level_id.{name}" for name in TARGET_FIELDS),
     )
     _clock_stop_depends = ("stage_id.closed",)
     # The clocks' stamps and what the resolution wizard records.
@@ -290,15 +285,6 @@ class HelpdeskTicket(models.Model):
         request's coverage, and the picking that brings the unit in."""
         self.ensure_one()
         self.check_access("write")
-        check_role(
-            self.env,
-            "aftersales_service.group_aftersales_user",
-            _("Only the service back office sends a unit to repair."),
-        )
-        if self.stage_id.closed:
-            raise UserError(_("Reopen the request before sending its unit to repair."))
-        if not self.lot_id:
-            raise UserError(_("Set the unit of this request first."))
         repair = self.env["repair.order"]._create_for_request(self)
         # The unit leaves the customer: a loaner stands in for it.
         self.env["aftersales.loaner"]._owe_loaners(
@@ -359,7 +345,7 @@ class HelpdeskTicket(models.Model):
             # Taking the request acknowledges it.
             self._complete_phase("ack")
         if vals.get("lot_id") or vals.get("category_id"):
-            self._check_repeat_faults()
+            self.env["stock.lot"]._aftersales_flag_repeat_faults(self)
         if vals.get("aftersales_estimated_repair_hours"):
             self.env["aftersales.loaner"]._owe_loaners(self, "long_repair")
         return result
@@ -503,43 +489,13 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # One look-up per company and moment of reporting, not per request.
-        on_call = {}
-        now = fields.Datetime.now()
-        for vals in vals_list:
-            if not vals.get("user_id"):
-                key = (
-                    vals.get("company_id") or self.env.company.id,
-                    fields.Datetime.to_datetime(vals.get("reported_at")) or now,
-                )
-                if key not in on_call:
-                    company, reported = key
-                    on_call[key] = self.env["aftersales.duty"]._on_call(
-                        reported, self.env["res.company"].browse(company)
-                    )
-                if on_call[key]:
-                    vals["user_id"] = on_call[key].id
+        self.env["aftersales.duty"]._assign_on_call(vals_list)
         tickets = super().create(vals_list)
-        tickets._check_repeat_faults()
+        self.env["stock.lot"]._aftersales_flag_repeat_faults(tickets)
         complaint = self._complaint_channel()
         tickets.filtered(lambda t: t.channel_id == complaint)._escalate_complaint()
         self.env["aftersales.loaner"]._owe_loaners(tickets, "long_repair")
         return tickets
-
-    def _check_repeat_faults(self):
-        # One look-up per fault category, for all the units at once.
-        reported = self.filtered(lambda t: t.lot_id and t.category_id)
-        for category in reported.category_id:
-            tickets = reported.filtered(lambda t, c=category: t.category_id == c)
-            flagged = tickets.lot_id._aftersales_check_repeat_fault(category)
-            for ticket in tickets.filtered(lambda t, f=flagged: t.lot_id in f):
-                ticket.message_post(
-                    body=_(
-                        "Unit %(unit)s failed again after two repairs of this "
-                        "fault: a free replacement is due (see the unit).",
-                        unit=ticket.lot_id.name,
-                    )
-                )
 
     def action_extend_warranty(self):
         """The fault can't be resolved and it stopped the customer's work:

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
+from .aftersales_roles import check_role
 
 
 class RepairOrder(models.Model):
@@ -136,6 +137,15 @@ class RepairOrder(models.Model):
         the unit in. The back office sends the unit to the repair centre,
         whose own staff (inventory users) handle the order and its
         pickings; whoever sent it follows it."""
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_user",
+            _("Only the service back office sends a unit to repair."),
+        )
+        if ticket.stage_id.closed:
+            raise UserError(_("Reopen the request before sending its unit to repair."))
+        if not ticket.lot_id:
+            raise UserError(_("Set the unit of this request first."))
         repair = self.sudo().create(
             {
                 "product_id": ticket.lot_id.product_id.id,

@@ -212,6 +212,24 @@ class StockLot(models.Model):
                 )
         return flagged
 
+    @api.model
+    def _aftersales_flag_repeat_faults(self, tickets):
+        """New failures reported on ``tickets``: flag their units that were
+        repaired twice for the same fault category, and say so on the
+        requests. One look-up per fault category, for all the units at once."""
+        reported = tickets.filtered(lambda t: t.lot_id and t.category_id)
+        for category in reported.category_id:
+            same = reported.filtered(lambda t, c=category: t.category_id == c)
+            flagged = same.lot_id._aftersales_check_repeat_fault(category)
+            for ticket in same.filtered(lambda t, f=flagged: t.lot_id in f):
+                ticket.message_post(
+                    body=_(
+                        "Unit %(unit)s failed again after two repairs of this "
+                        "fault: a free replacement is due (see the unit).",
+                        unit=ticket.lot_id.name,
+                    )
+                )
+
     def action_create_replacement(self):
         """Create the free replacement: a zero-priced sale order for a new
         unit of the same product, confirmed, so that its delivery is ready."""

@@ -111,9 +111,7 @@ class TestOffSiteTurnaround(DispatchCase):
         late.action_repair_end()
         late.with_user(self.technician).action_aftersales_test_passed()
         late.action_aftersales_ship_back()
-        late.aftersales_return_picking_id.with_context(
-            skip_sms=True
-        ).button_validate()
+        late.aftersales_return_picking_id.with_context(skip_sms=True).button_validate()
         self.assertFalse(late.aftersales_turnaround_met)
         self.assertGreater(late.aftersales_turnaround_hours, 12 * 24)
 
