@@ -53,6 +53,7 @@
         "views/helpdesk_ticket_templates.xml",
         "views/aftersales_portal_templates.xml",
         "views/aftersales_dispatch_views.xml",
+        "views/aftersales_solution_views.xml",
         "views/aftersales_loaner_views.xml",
         "views/aftersales_replacement_notice_views.xml",
         "views/aftersales_spare_request_views.xml",
