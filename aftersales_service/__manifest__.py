@@ -66,6 +66,7 @@
         "views/aftersales_training_session_views.xml",
         "views/aftersales_training_topic_views.xml",
         "views/aftersales_kpi_views.xml",
+        "views/aftersales_fault_analysis_views.xml",
         "views/product_template_views.xml",
         "views/stock_lot_views.xml",
         "views/res_config_settings_views.xml",
