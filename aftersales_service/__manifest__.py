@@ -49,6 +49,8 @@
         "views/sale_order_views.xml",
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/helpdesk_ticket_stage_views.xml",
+        "views/res_partner_views.xml",
         "views/aftersales_duty_views.xml",
         "views/helpdesk_ticket_templates.xml",
         "views/aftersales_portal_templates.xml",
