@@ -5,7 +5,10 @@
     "version": "19.0.1.0.0",
     "category": "Services/Helpdesk",
     "author": "Aftersales Service Authors",
+    "maintainers": ["aftersales-service"],
+    "website": "https://github.com/aftersales-service/aftersales_service",
     "license": "LGPL-3",
+    "development_status": "Beta",
     "application": True,
     "installable": True,
     "depends": [
