@@ -16,7 +16,7 @@ ODOO := $(PYTHON) -m odoo
 # PDF reports (with Chinese fonts) and the browser tests.
 APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium
 
-.PHONY: run test lint pot odoo deps pg conf clean screenshots demo-db bench soak
+.PHONY: run test lint pot readme odoo deps pg conf clean screenshots demo-db bench soak
 
 odoo:
 	@tools/check-odoo
@@ -86,6 +86,11 @@ soak: deps pg conf
 # Regenerate the translation template from the test database.
 pot: deps pg conf
 	$(ODOO) i18n export -c $(CONF) -d $(TEST_DB) -o aftersales_service/i18n/aftersales_service.pot aftersales_service
+
+# The add-on's README.rst from readme/*.md and the manifest, in the layout of
+# OCA's oca-gen-addon-readme (not on PyPI; tools/gen-readme stands in for it).
+readme: odoo
+	$(PYTHON) tools/gen-readme aftersales_service
 
 clean:
 	-@tools/pg-down
