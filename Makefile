@@ -64,6 +64,7 @@ lint: deps
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pylint --rcfile=.pylintrc-mandatory aftersales_service
+	$(PYTHON) tools/gen-readme --check
 
 # Fresh test database: install with demo data and without (logs checked), then
 # the add-on's tests and the outside-client tests under pytest-odoo.
