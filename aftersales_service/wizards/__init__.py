@@ -1,4 +1,5 @@
 from . import aftersales_warranty_acceptance
 from . import aftersales_extension_reversal
-from . import aftersales_request_resolution
+from . import aftersales_remote_solution
+from . import aftersales_service_plan
 from . import aftersales_fact_correction
