@@ -189,6 +189,40 @@ class AftersalesDispatch(models.Model):
         )
 
     @api.model
+    def _propose_engineers(self, ticket):
+        """Who goes, as the back office would choose: the engineer of the
+        unit's service contract, else the engineer who last worked on this
+        unit, else whoever the duty roster has on duty now."""
+
+        def engineers(users):
+            return users.filtered(
+                lambda u: (
+                    u.active
+                    and u.has_group("aftersales_service.group_aftersales_engineer")
+                )
+            )[:1].with_env(self.env)
+
+        last_visit = self.browse()
+        if ticket.lot_id:
+            last_visit = self.sudo().search(
+                [
+                    ("lot_id", "=", ticket.lot_id.id),
+                    ("state", "in", ("done", "signed")),
+                ],
+                order="finished_at desc",
+                limit=1,
+            )
+        return (
+            engineers(ticket.aftersales_contract_id.sudo().engineer_id)
+            or engineers(last_visit.engineer_ids)
+            or engineers(
+                self.env["aftersales.duty"]._on_roster(
+                    fields.Datetime.now(), ticket.company_id
+                )
+            )
+        )
+
+    @api.model
     def _vals_from_request(self, ticket):
         """The new order's copy of the fault, from ``ticket``: what the
         customer reported and did, and what is known of the cause. The

@@ -86,6 +86,12 @@ class AftersalesDuty(models.Model):
             if working[False]:
                 return self.env["res.users"]
         # Whoever reports the request needn't read the roster.
+        return self._on_roster(moment, company)
+
+    @api.model
+    def _on_roster(self, moment, company):
+        """Who the roster has on duty at ``moment`` (naive UTC) for
+        ``company``, business hours or not."""
         return (
             self.sudo()
             .search(

@@ -311,7 +311,7 @@ class AftersalesLoaner(models.Model):
                 body=_(
                     "Loaner %(loaner)s due by %(due)s: %(trigger)s.",
                     loaner=loaner._get_html_link(),
-                    due=format_datetime(self.env, loaner.due_at),
+                    due=format_datetime(self.env, loaner.due_at, dt_format="short"),
                     trigger=trigger_labels[loaner.trigger],
                 )
             )
@@ -369,7 +369,7 @@ class AftersalesLoaner(models.Model):
             if loaner.state == "due":
                 summary = _(
                     "Loaner not issued by %(due)s",
-                    due=format_datetime(self.env, loaner.due_at),
+                    due=format_datetime(self.env, loaner.due_at, dt_format="short"),
                 )
             else:
                 summary = _(

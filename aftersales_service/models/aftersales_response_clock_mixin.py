@@ -7,8 +7,11 @@ from odoo.tools import SQL, format_list
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import run_in_batches
 
-# The clock's status turns to "Due Soon" this close to the next deadline.
+# The clock's status turns to "Due Soon" this close to the next deadline, or
+# in the last quarter of a shorter phase (a 30-minute acknowledgement is not
+# due soon the moment the request is made).
 NEAR_DEADLINE = timedelta(hours=1)
+NEAR_SHARE = 0.25
 
 
 def clock_phase_fields(done, deadline, hours, met):
@@ -262,6 +265,18 @@ class AftersalesResponseClockMixin(models.AbstractModel):
                 and min(deadlines)
             )
 
+    def _near_deadline(self):
+        """How close to the next deadline the clock is "Due Soon"."""
+        self.ensure_one()
+        targets = [
+            self._phase_target(phase)
+            for phase in self._open_phases()
+            if self[f"{phase}_deadline"] == self.next_deadline
+        ]
+        if not targets:
+            return NEAR_DEADLINE
+        return min(NEAR_DEADLINE, timedelta(hours=targets[0] * NEAR_SHARE))
+
     @api.depends("next_deadline")
     def _compute_clock_status(self):
         now = fields.Datetime.now()
@@ -270,7 +285,7 @@ class AftersalesResponseClockMixin(models.AbstractModel):
                 record.clock_status = False
             elif record.next_deadline < now:
                 record.clock_status = "late"
-            elif record.next_deadline - now < NEAR_DEADLINE:
+            elif record.next_deadline - now < record._near_deadline():
                 record.clock_status = "near"
             else:
                 record.clock_status = "on_time"

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
@@ -44,6 +45,10 @@ class HelpdeskTicket(models.Model):
     # A repair estimated at up to a year.
     _number_bounds = {"aftersales_estimated_repair_hours": (0, 8760)}
 
+    # A phoned-in request needs no title of its own: the fault's first line.
+    name = fields.Char(
+        compute="_compute_name", store=True, readonly=False, precompute=True
+    )
     lot_id = fields.Many2one(
         "stock.lot",
         string="Unit",
@@ -482,10 +487,46 @@ class HelpdeskTicket(models.Model):
             or self.env.user
         )
 
+    @api.depends("description")
+    def _compute_name(self):
+        for ticket in self:
+            if not ticket.name:
+                text = html2plaintext(ticket.description or "").strip()
+                line = text.splitlines()[0].strip() if text else ""
+                ticket.name = (line[:60] + "…" if len(line) > 60 else line) or False
+
+    def _compute_display_name(self):
+        new = self.filtered(lambda t: not t.id)
+        for ticket in new:
+            ticket.display_name = ticket.name or _("New Request")
+        super(HelpdeskTicket, self - new)._compute_display_name()
+
     @api.onchange("lot_id")
     def _onchange_lot_id_partner(self):
         if self.lot_id.warranty_id.partner_id and not self.partner_id:
             self.partner_id = self.lot_id.warranty_id.partner_id
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id_unit(self):
+        """The caller's only unit is the one they call about."""
+        if self.partner_id and not self.lot_id:
+            units = (
+                self.env["aftersales.warranty"]
+                .search(
+                    [
+                        (
+                            "partner_id",
+                            "=",
+                            self.partner_id.commercial_partner_id.id,
+                        ),
+                        ("lot_id", "!=", False),
+                    ],
+                    limit=2,
+                )
+                .lot_id
+            )
+            if len(units) == 1:
+                self.lot_id = units
 
     @api.model_create_multi
     def create(self, vals_list):

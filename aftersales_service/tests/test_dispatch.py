@@ -66,6 +66,7 @@ class DispatchCase(AftersalesCase):
             .with_context(default_ticket_id=request.id)
         )
         form.plan = "<p>Replace the power module on site.</p>"
+        form.engineer_ids.clear()
         form.engineer_ids.add(self.engineer)
         form.expected_arrival = "2030-01-01 10:00:00"
         action = form.save().action_plan()

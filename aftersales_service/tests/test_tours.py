@@ -39,6 +39,37 @@ class TestTours(HttpCase):
             request.activity_ids.activity_type_id,
         )
 
+    def test_back_office_dispatches_a_phoned_in_fault_in_six_clicks(self):
+        """The daily path (issue: the phone rings, an engineer is
+        dispatched and the customer told), in Chinese, as the back office
+        lives it; the tour itself fails above six clicks."""
+        unit = self.env.ref("aftersales_service.demo_lot_workstation_1")
+        before = self.env["aftersales.dispatch"].search([])
+        self.start_tour(
+            "/odoo/action-helpdesk_mgmt.helpdesk_ticket_action",
+            "aftersales_daily_path",
+            login="zhangmin",
+            timeout=180,
+        )
+        dispatch = self.env["aftersales.dispatch"].search([]) - before
+        self.assertEqual(len(dispatch), 1)
+        request = dispatch.ticket_id
+        self.assertEqual(request.lot_id, unit)
+        self.assertEqual(request.partner_id, unit.warranty_id.partner_id)
+        self.assertEqual(request.name, "泵站监控工作站黑屏，无法启动")
+        # The fault the caller reported is on the engineer's order.
+        self.assertEqual(dispatch.reported_fault, "泵站监控工作站黑屏，无法启动")
+        # The engineer who last worked on the unit was proposed and sent;
+        # the customer was told the on-site deadline as the arrival.
+        self.assertEqual(
+            dispatch.engineer_ids,
+            self.env.ref("aftersales_service.demo_user_engineer"),
+        )
+        self.assertEqual(dispatch.state, "dispatched")
+        self.assertTrue(dispatch.arrival_notice_sent)
+        self.assertEqual(dispatch.expected_arrival, request.arrival_deadline)
+        self.assertTrue(request.ack_done_at and request.plan_done_at)
+
     def test_warehouse_reserves_spares_and_issues_a_loaner(self):
         warehouse_user = new_test_user(
             self.env,

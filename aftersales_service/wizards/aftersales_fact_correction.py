@@ -51,7 +51,7 @@ class AftersalesFactCorrection(models.TransientModel):
         if not value:
             return _("(none)")
         if self.field_type == "datetime":
-            return format_datetime(self.env, value)
+            return format_datetime(self.env, value, dt_format="short")
         return format_date(self.env, value)
 
     @api.depends("res_model", "res_id", "field_name")

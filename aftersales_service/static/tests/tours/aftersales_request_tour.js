@@ -27,10 +27,7 @@ registry.category("web_tour.tours").add("aftersales_request_to_signature", {
             run: "click",
         },
         {
-            trigger: ".modal .o_field_widget[name=expected_arrival] input",
-            run: "edit 12/31/2030 10:00:00",
-        },
-        {
+            content: "The arrival is proposed; spares first, then dispatch",
             trigger: ".modal button[name=action_plan]",
             run: "click",
         },
