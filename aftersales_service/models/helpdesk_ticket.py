@@ -499,7 +499,7 @@ class HelpdeskTicket(models.Model):
         new = self.filtered(lambda t: not t.id)
         for ticket in new:
             ticket.display_name = ticket.name or _("New Request")
-        super(HelpdeskTicket, self - new)._compute_display_name()
+        return super(HelpdeskTicket, self - new)._compute_display_name()
 
     @api.onchange("lot_id")
     def _onchange_lot_id_partner(self):
