@@ -35,6 +35,12 @@ def uninstall_hook(env):
       apps' tables have to them (the add-on's own columns, dropped next)
       are released."""
     cr = env.cr
+    # helpdesk_mgmt's own app comes back.
+    helpdesk_app = env.ref(
+        "helpdesk_mgmt.helpdesk_ticket_main_menu", raise_if_not_found=False
+    )
+    if helpdesk_app:
+        helpdesk_app.active = True
     cr.execute("DROP INDEX IF EXISTS stock_lot_aftersales_name_index")
     cr.execute(
         "DELETE FROM ir_model_data WHERE module = 'aftersales_service' AND model IN %s",

@@ -81,7 +81,9 @@ for model, kinds in (
     ("res.partner", ["form", "list", "kanban", "search"]),
 ):
     env[model].get_views([(False, kind) for kind in kinds])
-env["ir.ui.menu"].load_menus(False)
+menus = env["ir.ui.menu"].load_menus(False)
+# helpdesk_mgmt's own app is back.
+assert env.ref("helpdesk_mgmt.helpdesk_ticket_main_menu").id in menus, "no Helpdesk app"
 # A sale of a product tracked by serial, delivered.
 customer = env["res.partner"].create({"name": "After Uninstall Customer"})
 product = env["product.product"].create(

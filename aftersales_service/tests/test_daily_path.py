@@ -152,3 +152,28 @@ class TestDailyPath(DispatchCase):
         self.assertEqual(request.clock_status, "near")
         request.reported_at = fields.Datetime.now() - target * 0.5
         self.assertEqual(request.clock_status, "on_time")
+
+    def test_service_staff_land_in_after_sales(self):
+        """One entry point: After-Sales is the first app (the web client
+        opens it after login), and the helpdesk's own app, showing the same
+        requests, is folded into it."""
+        after_sales = self.env.ref("aftersales_service.menu_aftersales_root")
+        helpdesk_app = self.env.ref("helpdesk_mgmt.helpdesk_ticket_main_menu")
+        for user in (self.back_office, self.engineer):
+            menus = self.env["ir.ui.menu"].with_user(user).load_menus(False)
+            self.assertEqual(menus["root"]["children"][0], after_sales.id)
+            self.assertNotIn(helpdesk_app.id, menus)
+        # The helpdesk's screens are in After-Sales' configuration.
+        manager = new_test_user(
+            self.env,
+            login="as_path_manager",
+            groups="aftersales_service.group_aftersales_manager",
+        )
+        menus = self.env["ir.ui.menu"].with_user(manager).load_menus(False)
+        actions = {
+            menu["action_path"] for menu in menus.values() if "action_path" in menu
+        }
+        self.assertTrue(
+            {"helpdesk-stages", "helpdesk-teams", "helpdesk-categories"} <= actions
+            or self.env.ref("aftersales_service.menu_aftersales_stage").id in menus
+        )
