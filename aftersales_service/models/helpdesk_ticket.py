@@ -991,10 +991,14 @@ class HelpdeskTicket(models.Model):
             raise UserError(_("Set the unit of this request first."))
         warranty = self.lot_id.warranty_id
         if warranty:
-            # Two people marking the same incident at once extend it once.
+            # Two people marking the same incident at once extend it once:
+            # the second waits here, PostgreSQL refuses its transaction once
+            # the first commits, and Odoo runs the call again (which then
+            # tells them). A normal race, not logged as a bad query.
             self.env.cr.execute(
                 "SELECT id FROM aftersales_warranty WHERE id = %s FOR UPDATE",
                 [warranty.id],
+                log_exceptions=False,
             )
         if warranty.state != "accepted":
             raise UserError(
