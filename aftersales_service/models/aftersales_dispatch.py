@@ -5,6 +5,26 @@ from odoo.tools import html2plaintext
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_selections import FAULT_NATURES, SEVERITIES
 
+# The coverage the order shows and prints, as the request decides it (W6),
+# and where the order keeps it when the customer signs:
+# {field of the order and of the request: field kept at signing}.
+SIGNED_COVERAGE_FIELDS = {
+    "aftersales_coverage": "signed_coverage",
+    "aftersales_parts_policy": "signed_parts_policy",
+    "aftersales_labour_policy": "signed_labour_policy",
+}
+
+
+def _request_selection(name):
+    """The choices of the request's field ``name``, with its labels in the
+    reader's language."""
+
+    def selection(model):
+        field = model.env["helpdesk.ticket"]._fields[name]
+        return field._description_selection(model.env)
+
+    return selection
+
 
 class AftersalesDispatch(models.Model):
     """The dispatch order (故障处理派工单): who goes, what they bring, when
@@ -28,6 +48,9 @@ class AftersalesDispatch(models.Model):
         "finished_at",
         "remote_signoff",
         "signed_at",
+        "signed_coverage",
+        "signed_parts_policy",
+        "signed_labour_policy",
     )
 
     ticket_id = fields.Many2one(
@@ -94,12 +117,49 @@ class AftersalesDispatch(models.Model):
     category_id = fields.Many2one("helpdesk.ticket.category", string="Fault Category")
     fault_location = fields.Char()
     severity = fields.Selection(SEVERITIES, default="general", required=True)
-    aftersales_coverage = fields.Selection(related="ticket_id.aftersales_coverage")
+    # The request's coverage until the customer signs; then the coverage
+    # they signed, whatever happens to the warranty or contract afterwards:
+    # a signed order prints the same forever.
+    aftersales_coverage = fields.Selection(
+        _request_selection("aftersales_coverage"),
+        string="Coverage",
+        compute="_compute_aftersales_coverage",
+        compute_sudo=True,
+        help="What covers this fault, decided from the unit's warranty and "
+        "contracts at the time of the fault and from its cause.",
+    )
     aftersales_parts_policy = fields.Selection(
-        related="ticket_id.aftersales_parts_policy"
+        _request_selection("aftersales_parts_policy"),
+        string="Parts Price",
+        compute="_compute_aftersales_coverage",
+        compute_sudo=True,
     )
     aftersales_labour_policy = fields.Selection(
-        related="ticket_id.aftersales_labour_policy"
+        _request_selection("aftersales_labour_policy"),
+        string="Labour Price",
+        compute="_compute_aftersales_coverage",
+        compute_sudo=True,
+    )
+    signed_coverage = fields.Selection(
+        _request_selection("aftersales_coverage"),
+        string="Coverage When Signed",
+        compute="_compute_signed_coverage",
+        store=True,
+        copy=False,
+    )
+    signed_parts_policy = fields.Selection(
+        _request_selection("aftersales_parts_policy"),
+        string="Parts Price When Signed",
+        compute="_compute_signed_coverage",
+        store=True,
+        copy=False,
+    )
+    signed_labour_policy = fields.Selection(
+        _request_selection("aftersales_labour_policy"),
+        string="Labour Price When Signed",
+        compute="_compute_signed_coverage",
+        store=True,
+        copy=False,
     )
     item_ids = fields.One2many(
         "aftersales.dispatch.item", "dispatch_id", string="To Bring", copy=True
@@ -147,6 +207,36 @@ class AftersalesDispatch(models.Model):
             dispatch.estimated_repair_hours = (
                 dispatch.ticket_id.aftersales_estimated_repair_hours
             )
+
+    @api.depends(
+        "state",
+        *SIGNED_COVERAGE_FIELDS.values(),
+        *(f"ticket_id.{name}" for name in SIGNED_COVERAGE_FIELDS),
+    )
+    def _compute_aftersales_coverage(self):
+        for dispatch in self:
+            signed = dispatch.state == "signed"
+            for shown, kept in SIGNED_COVERAGE_FIELDS.items():
+                dispatch[shown] = (
+                    dispatch[kept] if signed else dispatch.ticket_id[shown]
+                )
+
+    # No dependencies: computed when the order is created (not signed yet, so
+    # empty), and once for the orders already there when the fields were
+    # added, which keep the coverage they printed then. Afterwards only
+    # signing writes them (``_signed_coverage_values``).
+    @api.depends()
+    def _compute_signed_coverage(self):
+        for dispatch in self:
+            signed = dispatch.state == "signed"
+            for name, value in dispatch._signed_coverage_values().items():
+                dispatch[name] = signed and value
+
+    def _signed_coverage_values(self):
+        """The request's coverage now, to keep on the order as signed."""
+        self.ensure_one()
+        request = self.ticket_id.sudo()
+        return {kept: request[shown] for shown, kept in SIGNED_COVERAGE_FIELDS.items()}
 
     def _inverse_estimated_repair_hours(self):
         # The engineers on the order estimate the repair, whoever may edit
@@ -348,7 +438,16 @@ class AftersalesDispatch(models.Model):
                     unit=not_back[0].lot_id.display_name,
                 )
             )
-        self.write({"state": "signed", "signed_at": fields.Datetime.now()})
+        signed_at = fields.Datetime.now()
+        for dispatch in self:
+            # What the customer signed prints the same later.
+            dispatch.write(
+                {
+                    "state": "signed",
+                    "signed_at": signed_at,
+                    **dispatch._signed_coverage_values(),
+                }
+            )
         for dispatch in self.filtered("notice_id"):
             dispatch.notice_id.sudo()._close(dispatch)
         return True

@@ -191,8 +191,12 @@ class AftersalesFollowupPlan(models.Model):
             day = start + relativedelta(weeks=week - 1)
             if day <= end:
                 found.append((f"onsite-{week}", "onsite", day))
+        # A visit every month during the first months after go-live
+        # (在系统正式运行的前三个月内,每月…): the visit of month k falls inside
+        # that month, on its last day, the day before the start plus k months
+        # (start on 1 January: 31 January, 28 or 29 February, 31 March).
         for month in range(1, self.early_visit_months + 1):
-            day = start + relativedelta(months=month)
+            day = start + relativedelta(months=month, days=-1)
             if day <= end:
                 found.append((f"visit-{month}", "visit", day))
         if self.monthly_calls:

@@ -13,7 +13,11 @@ def lock_rows(records, message):
     refuse at once with ``message`` when another transaction holds them or
     changed them since this one started. Two users acting on the same
     loaner, spare or scrap at the same moment: one goes on, the other is told
-    to try again, and nothing is given out twice."""
+    to try again, and nothing is given out twice.
+
+    The refusal is a normal outcome of the race, not a bad query: it is not
+    logged as an error (``log_exceptions=False``), and the savepoint keeps
+    the transaction usable for the message."""
     if not records:
         return
     try:
@@ -23,7 +27,8 @@ def lock_rows(records, message):
                     "SELECT id FROM %s WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
                     SQL.identifier(records._table),
                     tuple(records.ids),
-                )
+                ),
+                log_exceptions=False,
             )
     except (
         psycopg2.errors.LockNotAvailable,
@@ -42,7 +47,9 @@ def claim_rows(records):
 
     The claimed rows are also marked as changed by this transaction (a
     no-op update): a run whose snapshot is older is then refused them after
-    this one commits, even when the batch itself writes nothing on them."""
+    this one commits, even when the batch itself writes nothing on them.
+    A batch refused that way is the race working as meant: it is not logged
+    as an error (``log_exceptions=False``)."""
     if not records:
         return records
     try:
@@ -55,7 +62,8 @@ def claim_rows(records):
                     RETURNING id""",
                     table=SQL.identifier(records._table),
                     ids=tuple(records.ids),
-                )
+                ),
+                log_exceptions=False,
             )
             held = {row[0] for row in records.env.cr.fetchall()}
     except psycopg2.errors.SerializationFailure:

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 
 class ReportFaultAnalysisXlsx(models.AbstractModel):
@@ -9,6 +9,8 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
     _inherit = "report.report_xlsx.abstract"
     _description = "Quarterly Fault Analysis (xlsx)"
 
+    # Called by report_xlsx with a workbook, which no RPC client can send.
+    @api.private
     def generate_xlsx_report(self, workbook, data, analyses):
         bold = workbook.add_format({"bold": True})
         hours = workbook.add_format({"num_format": "0.00"})

@@ -19,6 +19,8 @@ from . import test_followup
 from . import test_portal_documents
 from . import test_stock
 from . import test_stock_concurrency
+from . import test_warranty_concurrency
 from . import test_database_objects
 from . import test_search_methods
 from . import test_integrity
+from . import test_public_methods

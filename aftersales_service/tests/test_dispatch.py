@@ -3,6 +3,7 @@ import io
 
 from lxml import etree
 
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user
 from odoo.tools.pdf import PdfFileReader
@@ -487,6 +488,71 @@ class TestTheEngineersForm(DispatchCase):
                 self.assertIn("08:40", html)
                 self.assertNotIn("08:40:00", html)
                 self.assertNotIn("00:40", html)
+
+    def _printed_coverage(self, dispatch):
+        page = etree.fromstring(
+            self._html(dispatch, self.back_office), etree.HTMLParser()
+        )
+        [cell] = page.xpath(
+            "//th[normalize-space()='Coverage']/following-sibling::td[1]"
+        )
+        return " ".join(cell.itertext()).strip()
+
+    def test_a_signed_order_prints_what_was_signed(self):
+        """The coverage printed on the order follows the request until the
+        customer signs; then it is what they signed, even when the contract
+        that covered the unit is cancelled later."""
+        today = self._today()
+        contract = self.env["aftersales.contract"].create(
+            {
+                "partner_id": self.customer.id,
+                "service_level_id": self.env.ref(
+                    "aftersales_service.service_level_standard"
+                ).id,
+                "date_start": fields.Date.subtract(today, months=1),
+                "date_end": fields.Date.add(today, months=11),
+                "amount": 12000,
+                "lot_ids": [Command.set(self.unit.ids)],
+            }
+        )
+        contract.action_start()
+        request = self._request()
+        self.assertEqual(request.aftersales_coverage, "contract")
+        dispatch = self._plan(request)
+        dispatch.action_dispatch()
+        dispatch.action_arrive()
+        dispatch.action_ids = [(0, 0, {"content": "Replaced PM-20"})]
+        dispatch.action_finish()
+        dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
+        dispatch.action_sign()
+        self.assertEqual(self._printed_coverage(dispatch), "Covered by Contract")
+
+        contract.action_cancel()
+        self.assertEqual(request.aftersales_coverage, "none")
+        self.assertEqual(self._printed_coverage(dispatch), "Covered by Contract")
+        self.assertEqual(
+            (
+                dispatch.aftersales_coverage,
+                dispatch.aftersales_parts_policy,
+                dispatch.aftersales_labour_policy,
+            ),
+            ("contract", "cost", "free"),
+        )
+        # An order not signed yet reads the request as it is now.
+        unsigned = self.env["aftersales.dispatch"].create({"ticket_id": request.id})
+        self.assertEqual(self._printed_coverage(unsigned), "Not Covered")
+        self.assertEqual(unsigned.aftersales_coverage, "none")
+        # What was signed is set by signing only.
+        for values in (
+            {"signed_coverage": "warranty"},
+            {"signed_parts_policy": "free", "signed_labour_policy": "free"},
+        ):
+            with self.assertRaisesText(UserError, "set by its actions"):
+                unsigned.with_user(self.back_office).write(values)
+            with self.assertRaisesText(UserError, "set by its actions"):
+                self.env["aftersales.dispatch"].with_user(self.back_office).create(
+                    {"ticket_id": request.id, **values}
+                )
 
 
 class TestRequestSmartButtons(DispatchCase):

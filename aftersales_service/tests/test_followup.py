@@ -69,9 +69,10 @@ class FollowupCase(DispatchCase):
 EXPECTED_2027 = {
     ("onsite-1", date(2027, 1, 10)),
     ("onsite-2", date(2027, 1, 17)),
-    ("visit-1", date(2027, 2, 10)),
-    ("visit-2", date(2027, 3, 10)),
-    ("visit-3", date(2027, 4, 10)),
+    # On the last day of each of the first three months.
+    ("visit-1", date(2027, 2, 9)),
+    ("visit-2", date(2027, 3, 9)),
+    ("visit-3", date(2027, 4, 9)),
     *{(f"call-2027-{m:02d}", date(2027, m, 10)) for m in range(2, 13)},
     ("inspection-2027-Q1", date(2027, 3, 15)),
     ("inspection-2027-Q2", date(2027, 6, 15)),
@@ -201,6 +202,42 @@ class TestFollowupPlan(FollowupCase):
         self.assertEqual(form.onsite_weeks, 2)
         plan = form.save()
         self.assertEqual(self.contract.action_open_followup_plan()["res_id"], plan.id)
+
+    def test_monthly_visits_fall_in_the_first_three_months(self):
+        """前三个月内,每月: the visit of each of the first three months falls
+        inside that month, on its last day. Month k runs from the start plus
+        k - 1 months to the day before the start plus k months; so a contract
+        from 1 January has its visits in January, February and March, none
+        on 1 April."""
+        for start, expected in (
+            ("2027-01-01", [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]),
+            # A month-end start: one month after 31 January is 28 February.
+            ("2027-01-31", [date(2027, 2, 27), date(2027, 3, 30), date(2027, 4, 29)]),
+            # A leap year.
+            ("2028-01-01", [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)]),
+            ("2028-01-31", [date(2028, 2, 28), date(2028, 3, 30), date(2028, 4, 29)]),
+            ("2028-02-01", [date(2028, 2, 29), date(2028, 3, 31), date(2028, 4, 30)]),
+        ):
+            contract = self.env["aftersales.contract"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "service_level_id": self.contract.service_level_id.id,
+                    "date_start": start,
+                    "date_end": fields.Date.add(
+                        fields.Date.to_date(start), years=1, days=-1
+                    ),
+                    "amount": 36000,
+                }
+            )
+            plan = self._plan(contract, approve=False)
+            visits = [day for __, kind, day in plan._occurrences() if kind == "visit"]
+            self.assertEqual(visits, expected, start)
+            first_day = contract.date_start
+            for month, day in enumerate(visits, start=1):
+                self.assertLessEqual(
+                    fields.Date.add(first_day, months=month - 1), day, start
+                )
+                self.assertLess(day, fields.Date.add(first_day, months=month), start)
 
 
 class TestInspection(FollowupCase):
