@@ -25,6 +25,7 @@ class AftersalesServicePlan(models.TransientModel):
         compute="_compute_proposal",
         store=True,
         readonly=False,
+        precompute=True,
     )
     engineer_ids = fields.Many2many(
         "res.users",
@@ -33,16 +34,18 @@ class AftersalesServicePlan(models.TransientModel):
         compute="_compute_proposal",
         store=True,
         readonly=False,
+        precompute=True,
         help="Proposed: the engineer of the unit's contract, else the one who last "
         "worked on the unit, else the engineer on duty.",
     )
     planned_departure = fields.Datetime(
-        compute="_compute_proposal", store=True, readonly=False
+        compute="_compute_proposal", store=True, readonly=False, precompute=True
     )
     expected_arrival = fields.Datetime(
         compute="_compute_proposal",
         store=True,
         readonly=False,
+        precompute=True,
         help="Proposed: the request's on-site deadline. The customer is told it "
         "before the engineers leave.",
     )
