@@ -228,3 +228,44 @@ class TestTours(HttpCase):
         self.assertEqual(renewal.state, "draft")
         self.assertEqual(renewal.previous_contract_id, contract)
         self.assertEqual(contract.renewal_order_id.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestEngineerOnAPhone(HttpCase):
+    """The engineer's day at 390×844, a touch screen."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_arrive_record_finish_and_sign_without_the_gear_menu(self):
+        engineer = self.env.ref("aftersales_service.demo_user_engineer")
+        unit = self.env.ref("aftersales_service.demo_lot_cabinet_2")
+        request = self.env["helpdesk.ticket"].create(
+            {
+                "description": "<p>PHONE-TOUR cabinet dark</p>",
+                "partner_id": unit.warranty_id.partner_id.id,
+                "lot_id": unit.id,
+            }
+        )
+        dispatch = self.env["aftersales.dispatch"].create(
+            {
+                **self.env["aftersales.dispatch"]._vals_from_request(request),
+                "engineer_ids": [Command.set(engineer.ids)],
+                "expected_arrival": fields.Datetime.add(
+                    fields.Datetime.now(), hours=2
+                ),
+            }
+        )
+        dispatch.action_dispatch()
+        self.start_tour(
+            "/odoo/action-aftersales_service.action_aftersales_dispatch",
+            "aftersales_engineer_phone",
+            login=engineer.login,
+            timeout=180,
+        )
+        self.assertEqual(dispatch.state, "signed")
+        self.assertEqual(dispatch.signer_name, "Wang Wei")
+        self.assertTrue(dispatch.signature)
+        self.assertIn("Replaced the power module", dispatch.action_ids.content)
+        self.assertTrue(request.repair_done_at)
+
