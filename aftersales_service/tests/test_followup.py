@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
-from .test_dispatch import SIGNATURE, DispatchCase
+from .common import SIGNATURE, DispatchCase
 
 
 class FollowupCase(DispatchCase):

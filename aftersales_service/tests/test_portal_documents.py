@@ -3,8 +3,7 @@ import re
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import AftersalesCase
-from .test_dispatch import SIGNATURE
+from .common import SIGNATURE, AftersalesCase
 
 
 @tagged("post_install", "-at_install")
