@@ -1,5 +1,6 @@
 import base64
 from contextlib import contextmanager
+from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.tests import Form, TransactionCase, new_test_user
@@ -201,3 +202,67 @@ class DispatchCase(AftersalesCase):
         form.expected_arrival = "2030-01-01 10:00:00"
         action = form.save().action_plan()
         return self.env["aftersales.dispatch"].browse(action["res_id"])
+
+
+class StockCase(DispatchCase):
+    """Loaner stock, spares and the roles that handle them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse_user = new_test_user(
+            cls.env,
+            login="as_stock_wh",
+            groups="aftersales_service.group_aftersales_warehouse",
+        )
+        cls.product.aftersales_spec_grade = 2
+        cls.loaner_product = cls._create_product(
+            "PLC Cabinet (loaner)", aftersales_spec_grade=3
+        )
+        cls.low_product = cls._create_product(
+            "PLC Cabinet Lite (loaner)", aftersales_spec_grade=1
+        )
+        cls.loaner_location = cls.warehouse.aftersales_loaner_location_id
+        cls.spare_location = cls.warehouse.aftersales_spare_location_id
+        cls.loaner = cls._loaner_stock(cls.loaner_product, "LN-001")
+        cls.low_loaner = cls._loaner_stock(cls.low_product, "LN-LOW")
+
+    @classmethod
+    def _loaner_stock(cls, product, name):
+        lot = cls.env["stock.lot"].create(
+            {"name": name, "product_id": product.id, "aftersales_is_loaner": True}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            product, cls.loaner_location, 1, lot_id=lot
+        )
+        return lot
+
+    @classmethod
+    def _spare(cls, name, quantity, **values):
+        spare = cls.env["product.product"].create(
+            {"name": name, "type": "consu", "is_storable": True, **values}
+        )
+        if quantity:
+            cls.env["stock.quant"]._update_available_quantity(
+                spare, cls.spare_location, quantity
+            )
+        return spare
+
+    def _obligation(self, request, **values):
+        return self.env["aftersales.loaner"].create(
+            {
+                "ticket_id": request.id,
+                "partner_id": self.customer.id,
+                "lot_id": request.lot_id.id,
+                "trigger": "long_repair",
+                "due_at": fields.Datetime.now() + timedelta(hours=48),
+                **values,
+            }
+        )
+
+    def _quant_at(self, lot, location):
+        return (
+            self.env["stock.quant"]
+            .search([("lot_id", "=", lot.id), ("location_id", "=", location.id)])
+            .quantity
+        )
