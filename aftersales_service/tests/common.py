@@ -140,6 +140,42 @@ class AftersalesCase(TransactionCase):
             fields.Datetime.now(), days=days
         )
 
+    @classmethod
+    def _accepted_warranties(
+        cls, product, names, days_ago, delivered_days_ago=None, by="Zhang San"
+    ):
+        """Deliver ``names`` to the customer's site, ``delivered_days_ago``
+        (by default the day before the acceptance), and record their
+        acceptance ``days_ago``: their warranties run from then."""
+        warranties = cls._delivered_warranties(product, names)
+        if delivered_days_ago is None:
+            delivered_days_ago = days_ago + 1
+        cls._backdate_delivery(warranties, delivered_days_ago)
+        warranties.record_acceptance(cls._days_ago(days_ago), by)
+        return warranties
+
+    @classmethod
+    def _running_contract(
+        cls, units, start=None, end=None, partner=None, level=None, **values
+    ):
+        """A started service contract of the customer (or ``partner``)
+        covering ``units``; by default it began 10 days ago, runs 300 days
+        more, at the standard service level."""
+        contract = cls.env["aftersales.contract"].create(
+            {
+                "partner_id": (partner or cls.customer).id,
+                "service_level_id": (
+                    level or cls.env.ref("aftersales_service.service_level_standard")
+                ).id,
+                "date_start": start or cls._days_ago(10),
+                "date_end": end or cls._days_ago(-300),
+                "lot_ids": [Command.set(units.ids)],
+                **values,
+            }
+        )
+        contract.action_start()
+        return contract
+
     @contextmanager
     def assertRaisesText(self, exception, text):
         """assertRaises (which rolls back what the failed call wrote, cache

@@ -145,9 +145,9 @@ class TestCorrectADate(AftersalesCase):
         cls.back_office = new_test_user(
             cls.env, login="as_fix_bo", groups=ROLES["back_office"]
         )
-        cls.warranty = cls._delivered_warranties(cls.product, ["FIX-001"])
-        cls._backdate_delivery(cls.warranty, 10)
-        cls.warranty.record_acceptance(cls._days_ago(3), "Customer")
+        cls.warranty = cls._accepted_warranties(
+            cls.product, ["FIX-001"], 3, delivered_days_ago=10, by="Customer"
+        )
 
     def _wizard(self, user, **values):
         return (

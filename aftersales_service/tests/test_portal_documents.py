@@ -35,17 +35,9 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
         cls.level = cls.env.ref("aftersales_service.service_level_premium")
         cls.contracts = cls.env["aftersales.contract"]
         for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
-            contract = cls.env["aftersales.contract"].create(
-                {
-                    "partner_id": partner.id,
-                    "service_level_id": cls.level.id,
-                    "date_start": cls._days_ago(10),
-                    "date_end": cls._days_ago(-300),
-                    "lot_ids": [Command.set(warranty.lot_id.ids)],
-                }
+            cls.contracts |= cls._running_contract(
+                warranty.lot_id, partner=partner, level=cls.level
             )
-            contract.action_start()
-            cls.contracts |= contract
         cls.dispatches = cls.env["aftersales.dispatch"]
         for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
             request = cls.env["helpdesk.ticket"].create(

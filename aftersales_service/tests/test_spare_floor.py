@@ -1,4 +1,4 @@
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import ValidationError
 
 from .common import StockCase
@@ -16,35 +16,28 @@ class TestSpareFloor(StockCase):
             "Circulation Pump", aftersales_spare_ids=[Command.set(cls.fuse.ids)]
         )
         cls.product.aftersales_spare_ids = [Command.set((cls.fuse | cls.board).ids)]
-        accepted = fields.Date.subtract(cls._today(), days=30)
         # 40 cabinets under warranty, 2 of them also under a contract.
-        cabinets = cls._delivered_warranties(
-            cls.product, [f"FLR-C{n:03}" for n in range(40)]
+        cabinets = cls._accepted_warranties(
+            cls.product,
+            [f"FLR-C{n:03}" for n in range(40)],
+            30,
+            delivered_days_ago=40,
+            by="Li Ming",
         )
-        cls._backdate_delivery(cabinets, 40)
-        cabinets.record_acceptance(accepted, "Li Ming")
         # 27 pumps whose warranty expired, under a running contract instead,
         # and 5 pumps neither under warranty nor under contract.
-        pumps = cls._delivered_warranties(cls.pump, [f"FLR-P{n:03}" for n in range(32)])
-        cls._backdate_delivery(pumps, 1200)
-        pumps.record_acceptance(
-            fields.Date.subtract(cls._today(), days=1100), "Li Ming"
+        pumps = cls._accepted_warranties(
+            cls.pump,
+            [f"FLR-P{n:03}" for n in range(32)],
+            1100,
+            delivered_days_ago=1200,
+            by="Li Ming",
         )
-        cls.env["aftersales.contract"].create(
-            {
-                "partner_id": cls.customer.id,
-                "service_level_id": cls.env.ref(
-                    "aftersales_service.service_level_standard"
-                ).id,
-                "product_id": cls.env.ref(
-                    "aftersales_service.product_service_contract"
-                ).id,
-                "date_start": fields.Date.subtract(cls._today(), days=10),
-                "date_end": fields.Date.add(cls._today(), days=300),
-                "amount": 1000,
-                "lot_ids": [Command.set((pumps[:27].lot_id | cabinets[:2].lot_id).ids)],
-            }
-        ).action_start()
+        cls._running_contract(
+            pumps[:27].lot_id | cabinets[:2].lot_id,
+            product_id=cls.env.ref("aftersales_service.product_service_contract").id,
+            amount=1000,
+        )
 
     def _rules(self):
         return self.env["stock.warehouse.orderpoint"].search(
