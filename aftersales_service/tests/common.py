@@ -1,9 +1,10 @@
 import base64
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import Form, TransactionCase, new_test_user
+from odoo.tests import Form, HttpCase, TransactionCase, new_test_user
 
 # The add-on's roles, by the name the tests give them.
 ROLES = {
@@ -23,6 +24,9 @@ SIGNATURE = base64.b64encode(
         "1f15c4890000000d49444154789c6360000002000100a5f6451d0000000049454e44ae426082"
     )
 )
+
+# The token Odoo puts in each form of its pages.
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class AftersalesCase(TransactionCase):
@@ -301,4 +305,44 @@ class StockCase(DispatchCase):
             self.env["stock.quant"]
             .search([("lot_id", "=", lot.id), ("location_id", "=", location.id)])
             .quantity
+        )
+
+
+class PortalCase(HttpCase):
+    """The customer portal over HTTP."""
+
+    def _csrf(self, url):
+        """The CSRF token of the form on the page at ``url``."""
+        return CSRF_TOKEN.search(self.url_open(url).text).group(1)
+
+
+class PortalRequestsCase(PortalCase):
+    """A customer's contact on the portal, who logs in with ``portal_login``
+    as name and password, with a request of their own, and another
+    customer's request beside it."""
+
+    portal_login = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        customer = Partner.create({"name": "Ningbo Port", "is_company": True})
+        contact = Partner.create(
+            {"name": "Chen Jie", "parent_id": customer.id, "email": "cj@example.com"}
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login=cls.portal_login,
+            password=cls.portal_login,
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        other = Partner.create({"name": "Other Works", "is_company": True})
+        Ticket = cls.env["helpdesk.ticket"]
+        cls.mine = Ticket.create(
+            {"name": "Alarm", "description": "Alarm", "partner_id": contact.id}
+        )
+        cls.theirs = Ticket.create(
+            {"name": "Leak", "description": "Leak", "partner_id": other.id}
         )

@@ -1,13 +1,11 @@
-import re
-
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import SIGNATURE, AftersalesCase
+from .common import CSRF_TOKEN, SIGNATURE, AftersalesCase, PortalCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalDocuments(HttpCase, AftersalesCase):
+class TestPortalDocuments(PortalCase, AftersalesCase):
     """K3 over HTTP: a customer contact sees their company's units,
     contracts, dispatch orders, loaners, reports and trainings, and another
     customer's are refused, never shown."""
@@ -116,16 +114,12 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
 
-    def _csrf(self, url):
-        page = self.url_open(url).text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
     def test_online_fault_report_gets_the_contract_level(self):
         self.authenticate("as_portal_docs", "as_portal_docs")
         form = self.url_open(f"/new/ticket?aftersales_unit={self.mine.lot_id.id}")
         self.assertIn("PD-MINE", form.text)
         self.assertNotIn("PD-THEIRS", form.text)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        token = CSRF_TOKEN.search(form.text).group(1)
         response = self.url_open(
             "/submitted/ticket",
             data={
