@@ -38,31 +38,14 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
             )
         cls.dispatches = cls.env["aftersales.dispatch"]
         for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
-            request = cls.env["helpdesk.ticket"].create(
-                {
-                    "name": "Down",
-                    "description": "Down",
-                    "partner_id": partner.id,
-                    "lot_id": warranty.lot_id.id,
-                }
+            dispatch = cls._done_dispatch(
+                warranty,
+                partner,
+                "Down",
+                "Fixed",
+                signer_name="Li",
+                signature=SIGNATURE,
             )
-            dispatch = cls.env["aftersales.dispatch"].create(
-                {
-                    "ticket_id": request.id,
-                    "engineer_ids": [Command.set(cls.env.ref("base.user_admin").ids)],
-                    "expected_arrival": "2030-01-01 10:00:00",
-                }
-            )
-            dispatch.action_dispatch()
-            dispatch.action_arrive()
-            dispatch.write(
-                {
-                    "action_ids": [Command.create({"content": "Fixed"})],
-                    "signer_name": "Li",
-                    "signature": SIGNATURE,
-                }
-            )
-            dispatch.action_finish()
             dispatch.action_sign()
             cls.dispatches |= dispatch
 
@@ -187,25 +170,31 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         )
         self.assertEqual(response.status_code, 400)  # no CSRF token
 
-    def _done_dispatch(self, warranty, partner):
-        request = self.env["helpdesk.ticket"].create(
+    @classmethod
+    def _done_dispatch(
+        cls, warranty, partner, fault="Panel dark", work="New panel", **values
+    ):
+        """A request of ``partner`` on ``warranty``'s unit, and its dispatch
+        order worked and finished by the administrator; ``values`` (the
+        customer's signature, say) are written with the work done."""
+        request = cls.env["helpdesk.ticket"].create(
             {
-                "name": "Panel dark",
-                "description": "Panel dark",
+                "name": fault,
+                "description": fault,
                 "partner_id": partner.id,
                 "lot_id": warranty.lot_id.id,
             }
         )
-        dispatch = self.env["aftersales.dispatch"].create(
+        dispatch = cls.env["aftersales.dispatch"].create(
             {
                 "ticket_id": request.id,
-                "engineer_ids": [Command.set(self.env.ref("base.user_admin").ids)],
+                "engineer_ids": [Command.set(cls.env.ref("base.user_admin").ids)],
                 "expected_arrival": "2030-01-01 10:00:00",
             }
         )
         dispatch.action_dispatch()
         dispatch.action_arrive()
-        dispatch.write({"action_ids": [Command.create({"content": "New panel"})]})
+        dispatch.write({"action_ids": [Command.create({"content": work})], **values})
         dispatch.action_finish()
         return dispatch
 
