@@ -17,6 +17,16 @@ ROLES = {
     "appraisal": "aftersales_service.group_aftersales_appraisal",
 }
 
+
+def role_users(env, prefix, roles=None):
+    """A user in each of ``roles`` (by default the add-on's), who logs in as
+    ``{prefix}_{role}``."""
+    return {
+        role: new_test_user(env, login=f"{prefix}_{role}", groups=group)
+        for role, group in (roles or ROLES).items()
+    }
+
+
 # A 1x1 PNG: the signature the customer draws.
 SIGNATURE = base64.b64encode(
     bytes.fromhex(

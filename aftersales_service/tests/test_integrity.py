@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import ROLES, AftersalesCase, PortalRequestsCase
+from .common import ROLES, AftersalesCase, PortalRequestsCase, role_users
 
 
 def _other_value(record, name):
@@ -39,10 +39,7 @@ class TestWorkflowFields(AftersalesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.users = {
-            role: new_test_user(cls.env, login=f"as_int_{role}", groups=group)
-            for role, group in ROLES.items()
-        }
+        cls.users = role_users(cls.env, "as_int")
         cls.warranty = cls._delivered_warranties(cls.product, ["INT-001"])
 
     def test_every_model_declares_its_workflow_fields(self):
