@@ -209,19 +209,13 @@ class DispatchCase(AftersalesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.engineer = new_test_user(
-            cls.env,
-            login="as_dsp_eng",
-            groups="aftersales_service.group_aftersales_engineer",
+            cls.env, login="as_dsp_eng", groups=ROLES["engineer"]
         )
         cls.other_engineer = new_test_user(
-            cls.env,
-            login="as_dsp_eng2",
-            groups="aftersales_service.group_aftersales_engineer",
+            cls.env, login="as_dsp_eng2", groups=ROLES["engineer"]
         )
         cls.back_office = new_test_user(
-            cls.env,
-            login="as_dsp_bo",
-            groups="aftersales_service.group_aftersales_user",
+            cls.env, login="as_dsp_bo", groups=ROLES["back_office"]
         )
         cls.category = cls.env["helpdesk.ticket.category"].create(
             {"name": "Power Supply"}
@@ -266,9 +260,7 @@ class StockCase(DispatchCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.warehouse_user = new_test_user(
-            cls.env,
-            login="as_stock_wh",
-            groups="aftersales_service.group_aftersales_warehouse",
+            cls.env, login="as_stock_wh", groups=ROLES["warehouse"]
         )
         cls.product.aftersales_spec_grade = 2
         cls.loaner_product = cls._create_product(
