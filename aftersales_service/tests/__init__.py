@@ -17,7 +17,12 @@ from . import test_bad_input
 from . import test_demo_chinese
 from . import test_followup
 from . import test_portal_documents
-from . import test_stock
+from . import test_warehouse_setup
+from . import test_loaner
+from . import test_replacement_notice
+from . import test_spare_request
+from . import test_spare_floor
+from . import test_scrap_request
 from . import test_stock_concurrency
 from . import test_warranty_concurrency
 from . import test_database_objects

@@ -1,7 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user
 
-from .common import ROLES, AftersalesCase
+from .common import ROLES, AftersalesCase, role_users
 
 # Roles that see warranties but do not record acceptance.
 READ_ONLY_ROLES = ("engineer", "warehouse", "account_manager", "trainer", "appraisal")
@@ -18,10 +18,7 @@ class TestAccess(AftersalesCase):
             "employee": "base.group_user",
             "portal": "base.group_portal",
         }
-        cls.users = {
-            role: new_test_user(cls.env, login=f"as_{role}", groups=group)
-            for role, group in groups.items()
-        }
+        cls.users = role_users(cls.env, "as", groups)
         cls.warranty = cls._delivered_warranties(cls.product, ["ACL-001"])
         cls._backdate_delivery(cls.warranty, 3)
 

@@ -1,4 +1,6 @@
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase
+
+from .common import role_users
 
 ROLES = {
     "engineer": "aftersales_service.group_aftersales_engineer",
@@ -248,10 +250,7 @@ class TestAccessMatrix(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.users = {
-            role: new_test_user(cls.env, login=f"as_matrix_{role}", groups=group)
-            for role, group in ROLES.items()
-        }
+        cls.users = role_users(cls.env, "as_matrix", ROLES)
 
     def test_every_model_is_in_the_matrix(self):
         models = {

@@ -4,7 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .test_dispatch import DispatchCase
+from .common import DispatchCase
 
 
 @tagged("post_install", "-at_install")

@@ -1,77 +1,13 @@
-import base64
 import io
 
 from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user
+from odoo.tests import new_test_user
 from odoo.tools.pdf import PdfFileReader
 
-from .common import AftersalesCase
-
-# A 1x1 PNG: the signature the customer draws.
-SIGNATURE = base64.b64encode(
-    bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c6360000002000100a5f6451d0000000049454e44ae426082"
-    )
-)
-
-
-class DispatchCase(AftersalesCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.engineer = new_test_user(
-            cls.env,
-            login="as_dsp_eng",
-            groups="aftersales_service.group_aftersales_engineer",
-        )
-        cls.other_engineer = new_test_user(
-            cls.env,
-            login="as_dsp_eng2",
-            groups="aftersales_service.group_aftersales_engineer",
-        )
-        cls.back_office = new_test_user(
-            cls.env,
-            login="as_dsp_bo",
-            groups="aftersales_service.group_aftersales_user",
-        )
-        cls.category = cls.env["helpdesk.ticket.category"].create(
-            {"name": "Power Supply"}
-        )
-        cls.unit = cls._delivered_warranties(cls.product, ["DSP-001"]).lot_id
-        cls.customer.email = "service@ningbo-port.example.com"
-
-    def _request(self, **values):
-        return self.env["helpdesk.ticket"].create(
-            {
-                "name": "Cabinet down",
-                "description": "Cabinet down",
-                "partner_id": self.customer.id,
-                "lot_id": self.unit.id,
-                "category_id": self.category.id,
-                "fault_nature": "power",
-                "fault_location": "Depot, cabinet 3",
-                "fault_description": "Power module tripped",
-                "severity": "major",
-                **values,
-            }
-        )
-
-    def _plan(self, request, user=None):
-        form = Form(
-            self.env["aftersales.service.plan"]
-            .with_user(user or self.back_office)
-            .with_context(default_ticket_id=request.id)
-        )
-        form.plan = "<p>Replace the power module on site.</p>"
-        form.engineer_ids.clear()
-        form.engineer_ids.add(self.engineer)
-        form.expected_arrival = "2030-01-01 10:00:00"
-        action = form.save().action_plan()
-        return self.env["aftersales.dispatch"].browse(action["res_id"])
+from .common import SIGNATURE, DispatchCase
 
 
 class TestRemoteFirst(DispatchCase):

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user
 from odoo.tools import mute_logger
 
-from .test_dispatch import SIGNATURE, DispatchCase
+from .common import SIGNATURE, DispatchCase
 
 
 class FollowupCase(DispatchCase):
@@ -26,25 +26,13 @@ class FollowupCase(DispatchCase):
             groups="aftersales_service.group_aftersales_trainer",
         )
         cls.preset = cls.env.ref("aftersales_service.followup_preset_standard")
-        cls.contract = cls._running_contract("2027-01-10", "2027-12-31")
-
-    @classmethod
-    def _running_contract(cls, start, end, partner=None, units=None):
-        contract = cls.env["aftersales.contract"].create(
-            {
-                "partner_id": (partner or cls.customer).id,
-                "service_level_id": cls.env.ref(
-                    "aftersales_service.service_level_standard"
-                ).id,
-                "engineer_id": cls.engineer.id,
-                "date_start": start,
-                "date_end": end,
-                "amount": 36000,
-                "lot_ids": [Command.set((units or cls.unit).ids)],
-            }
+        cls.contract = cls._running_contract(
+            cls.unit,
+            "2027-01-10",
+            "2027-12-31",
+            engineer_id=cls.engineer.id,
+            amount=36000,
         )
-        contract.action_start()
-        return contract
 
     def _plan(self, contract=None, approve=True):
         plan = self.env["aftersales.followup.plan"].create(
@@ -123,9 +111,11 @@ class TestFollowupPlan(FollowupCase):
     def test_an_interrupted_run_gives_each_period_once(self):
         first = self._plan()
         second_contract = self._running_contract(
+            self._delivered_warranties(self.product, ["FU-002"]).lot_id,
             "2027-01-10",
             "2027-12-31",
-            units=self._delivered_warranties(self.product, ["FU-002"]).lot_id,
+            engineer_id=self.engineer.id,
+            amount=36000,
         )
         second = self._plan(second_contract)
         with freeze_time("2027-07-01"):

@@ -1,12 +1,11 @@
 import math
-import re
 from datetime import date, datetime
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import ROLES, AftersalesCase
+from .common import ROLES, AftersalesCase, PortalRequestsCase, role_users
 
 
 def _other_value(record, name):
@@ -40,10 +39,7 @@ class TestWorkflowFields(AftersalesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.users = {
-            role: new_test_user(cls.env, login=f"as_int_{role}", groups=group)
-            for role, group in ROLES.items()
-        }
+        cls.users = role_users(cls.env, "as_int")
         cls.warranty = cls._delivered_warranties(cls.product, ["INT-001"])
 
     def test_every_model_declares_its_workflow_fields(self):
@@ -145,9 +141,9 @@ class TestCorrectADate(AftersalesCase):
         cls.back_office = new_test_user(
             cls.env, login="as_fix_bo", groups=ROLES["back_office"]
         )
-        cls.warranty = cls._delivered_warranties(cls.product, ["FIX-001"])
-        cls._backdate_delivery(cls.warranty, 10)
-        cls.warranty.record_acceptance(cls._days_ago(3), "Customer")
+        cls.warranty = cls._accepted_warranties(
+            cls.product, ["FIX-001"], 3, delivered_days_ago=10, by="Customer"
+        )
 
     def _wizard(self, user, **values):
         return (
@@ -289,41 +285,22 @@ class TestNumbersAndDates(AftersalesCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCloseFromThePortal(HttpCase):
+class TestCloseFromThePortal(PortalRequestsCase):
     """/ticket/close: a customer closes their own request from its page, by a
     form post with the session's token; nobody closes another customer's."""
+
+    portal_login = "as_close_portal"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        mine = Partner.create({"name": "Own Works", "is_company": True})
-        theirs = Partner.create({"name": "Other Works", "is_company": True})
-        contact = Partner.create({"name": "Li Na", "parent_id": mine.id})
-        cls.portal = new_test_user(
-            cls.env,
-            login="as_close_portal",
-            password="as_close_portal",
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
-        Ticket = cls.env["helpdesk.ticket"]
-        cls.mine = Ticket.create(
-            {"name": "Alarm", "description": "Alarm", "partner_id": contact.id}
-        )
-        cls.theirs = Ticket.create(
-            {"name": "Leak", "description": "Leak", "partner_id": theirs.id}
-        )
         cls.done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
         cls.done.close_from_portal = True
 
     def _post(self, ticket, token=True):
         data = {"ticket_id": ticket.id, "stage_id": self.done.id}
         if token:
-            page = self.url_open(f"/my/ticket/{self.mine.id}").text
-            data["csrf_token"] = re.search(
-                r'name="csrf_token" value="([^"]+)"', page
-            ).group(1)
+            data["csrf_token"] = self._csrf(f"/my/ticket/{self.mine.id}")
         return self.url_open("/ticket/close", data=data, allow_redirects=False)
 
     def test_own_request_with_the_token(self):

@@ -1,166 +1,18 @@
-import threading
 from datetime import timedelta
 from unittest.mock import patch
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
+
+from .common import CommittedRaceCase
 
 LOANER_LOCK = "odoo.addons.aftersales_service.models.aftersales_loaner.lock_rows"
 WAREHOUSE = "aftersales_service.group_aftersales_warehouse"
 APPRAISAL = "aftersales_service.group_aftersales_appraisal"
 ENGINEER = "aftersales_service.group_aftersales_engineer"
-
-
-class CommittedRaceCase(TransactionCase):
-    """Two users act on the same record at the same moment, each in their own
-    transaction, as in ``test_stock_concurrency``: the data is committed
-    (the other transaction must see it), the first user acts and keeps the
-    transaction open while the second tries, and everything committed is
-    removed afterwards."""
-
-    # {key: groups} of the users each test needs.
-    race_users = {}
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            self.warehouse_id = env["stock.warehouse"]._aftersales_main(env.company).id
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"Race {key}",
-                        "login": f"as_race_ls_{key}",
-                        "email": f"as_race_ls_{key}@example.com",
-                        "group_ids": [
-                            Command.link(env.ref(group).id) for group in groups
-                        ],
-                    }
-                    for key, groups in self.race_users.items()
-                ]
-            )
-            self.uid_of = dict(zip(self.race_users, users.ids, strict=True))
-            self.partner_id = env["res.partner"].create({"name": "Race Customer"}).id
-        self.addCleanup(self._remove_users)
-        self.product_ids = []
-        self.addCleanup(self._remove_stock)
-
-    def _remove_users(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            users = env["res.users"].browse(self.uid_of.values())
-            partners = users.partner_id
-            users.unlink()
-            (partners | env["res.partner"].browse(self.partner_id)).unlink()
-
-    def _remove_stock(self):
-        """Remove the products made for the test and all their stock: done
-        moves can't be deleted through the ORM, so their lines and moves go
-        by SQL first, with the loaners and scraps made of them."""
-        if not self.product_ids:
-            return
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            products = env["product.product"].browse(self.product_ids).exists()
-            moves = env["stock.move"].search([("product_id", "in", products.ids)])
-            pickings = moves.picking_id
-            scraps = env["stock.scrap"].search([("product_id", "in", products.ids)])
-            # Issued loaners and approved scraps are kept on file by the
-            # add-on: the test's own go by SQL too.
-            cr.execute(
-                SQL(
-                    """DELETE FROM aftersales_loaner
-                        WHERE lot_id IN %(lots)s OR loaner_lot_id IN %(lots)s""",
-                    lots=SQL(
-                        "(SELECT id FROM stock_lot WHERE product_id IN %s)",
-                        tuple(products.ids),
-                    ),
-                )
-            )
-            cr.execute(
-                SQL(
-                    "DELETE FROM aftersales_scrap_request WHERE product_id IN %s",
-                    tuple(products.ids),
-                )
-            )
-            cr.execute(
-                """DELETE FROM tier_review WHERE model = 'aftersales.scrap.request'
-                      AND res_id NOT IN (SELECT id FROM aftersales_scrap_request)"""
-            )
-            for table in ("stock_move_line", "stock_move"):
-                cr.execute(
-                    SQL(
-                        "DELETE FROM %s WHERE product_id IN %s",
-                        SQL.identifier(table),
-                        tuple(products.ids),
-                    )
-                )
-            env.invalidate_all()
-            scraps.write({"state": "draft"})
-            scraps.unlink()
-            pickings.unlink()
-            env["stock.quant"].search([("product_id", "in", products.ids)]).unlink()
-            env["stock.lot"].search([("product_id", "in", products.ids)]).unlink()
-            products.unlink()
-
-    def _product(self, env, name):
-        """A serial-numbered product, removed with all its stock after the
-        test."""
-        product = env["product.product"].create(
-            {"name": name, "type": "consu", "is_storable": True, "tracking": "serial"}
-        )
-        self.product_ids.append(product.id)
-        return product
-
-    def _race(self, first, second, hold=10):
-        """``first`` and ``second`` are (user key, action on an environment).
-        The first user acts and keeps the transaction open while the second
-        tries (at most ``hold`` seconds); then the first commits. Returns both
-        outcomes, "done" or the error raised, and under "order" who was
-        through first: ["second", "first"] when the second user had their
-        answer while the first transaction was still open, ["first",
-        "second"] when the second had to wait for the first to commit."""
-        first_acted = threading.Event()
-        second_done = threading.Event()
-        outcome = {"order": []}
-
-        def act(key, user, action):
-            if key == "second":
-                first_acted.wait(hold)
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, self.uid_of[user], {})
-                    try:
-                        action(env)
-                        env.flush_all()
-                        outcome[key] = "done"
-                    finally:
-                        if key == "first":
-                            first_acted.set()
-                            second_done.wait(hold)
-                            # Ends the transaction right after.
-                            outcome["order"].append(key)
-            except (UserError, psycopg2.Error) as error:
-                outcome[key] = error
-            finally:
-                first_acted.set()
-                if key == "second":
-                    outcome["order"].append(key)
-                    second_done.set()
-
-        threads = [
-            threading.Thread(target=act, args=("first", *first)),
-            threading.Thread(target=act, args=("second", *second)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(3 * hold)
-        return outcome
 
 
 class TestLoanerRace(CommittedRaceCase):

@@ -1,45 +1,22 @@
 import re
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import PortalRequestsCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalReopen(HttpCase):
+class TestPortalReopen(PortalRequestsCase):
     """A customer who is not satisfied reopens their own closed request over
     the portal, and only their own."""
+
+    portal_login = "as_portal_reopen"
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        customer = cls.env["res.partner"].create(
-            {"name": "Ningbo Port", "is_company": True}
-        )
-        contact = cls.env["res.partner"].create(
-            {"name": "Chen Jie", "parent_id": customer.id, "email": "cj@example.com"}
-        )
-        cls.portal = new_test_user(
-            cls.env,
-            login="as_portal_reopen",
-            password="as_portal_reopen",
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
-        other = cls.env["res.partner"].create(
-            {"name": "Other Works", "is_company": True}
-        )
         done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        Ticket = cls.env["helpdesk.ticket"]
-        cls.mine = Ticket.create(
-            {"name": "Alarm", "description": "Alarm", "partner_id": contact.id}
-        )
-        cls.theirs = Ticket.create(
-            {"name": "Leak", "description": "Leak", "partner_id": other.id}
-        )
         (cls.mine | cls.theirs).write({"stage_id": done.id})
-
-    def _csrf(self, url):
-        page = self.url_open(url).text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def test_reopen_own_request(self):
         self.authenticate("as_portal_reopen", "as_portal_reopen")

@@ -1,14 +1,11 @@
-import re
-
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import AftersalesCase
-from .test_dispatch import SIGNATURE
+from .common import CSRF_TOKEN, SIGNATURE, AftersalesCase, PortalCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalDocuments(HttpCase, AftersalesCase):
+class TestPortalDocuments(PortalCase, AftersalesCase):
     """K3 over HTTP: a customer contact sees their company's units,
     contracts, dispatch orders, loaners, reports and trainings, and another
     customer's are refused, never shown."""
@@ -36,44 +33,19 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
         cls.level = cls.env.ref("aftersales_service.service_level_premium")
         cls.contracts = cls.env["aftersales.contract"]
         for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
-            contract = cls.env["aftersales.contract"].create(
-                {
-                    "partner_id": partner.id,
-                    "service_level_id": cls.level.id,
-                    "date_start": cls._days_ago(10),
-                    "date_end": cls._days_ago(-300),
-                    "lot_ids": [Command.set(warranty.lot_id.ids)],
-                }
+            cls.contracts |= cls._running_contract(
+                warranty.lot_id, partner=partner, level=cls.level
             )
-            contract.action_start()
-            cls.contracts |= contract
         cls.dispatches = cls.env["aftersales.dispatch"]
         for partner, warranty in ((cls.customer, cls.mine), (cls.other, cls.theirs)):
-            request = cls.env["helpdesk.ticket"].create(
-                {
-                    "name": "Down",
-                    "description": "Down",
-                    "partner_id": partner.id,
-                    "lot_id": warranty.lot_id.id,
-                }
+            dispatch = cls._done_dispatch(
+                warranty,
+                partner,
+                "Down",
+                "Fixed",
+                signer_name="Li",
+                signature=SIGNATURE,
             )
-            dispatch = cls.env["aftersales.dispatch"].create(
-                {
-                    "ticket_id": request.id,
-                    "engineer_ids": [Command.set(cls.env.ref("base.user_admin").ids)],
-                    "expected_arrival": "2030-01-01 10:00:00",
-                }
-            )
-            dispatch.action_dispatch()
-            dispatch.action_arrive()
-            dispatch.write(
-                {
-                    "action_ids": [Command.create({"content": "Fixed"})],
-                    "signer_name": "Li",
-                    "signature": SIGNATURE,
-                }
-            )
-            dispatch.action_finish()
             dispatch.action_sign()
             cls.dispatches |= dispatch
 
@@ -125,16 +97,12 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
 
-    def _csrf(self, url):
-        page = self.url_open(url).text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
     def test_online_fault_report_gets_the_contract_level(self):
         self.authenticate("as_portal_docs", "as_portal_docs")
         form = self.url_open(f"/new/ticket?aftersales_unit={self.mine.lot_id.id}")
         self.assertIn("PD-MINE", form.text)
         self.assertNotIn("PD-THEIRS", form.text)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        token = CSRF_TOKEN.search(form.text).group(1)
         response = self.url_open(
             "/submitted/ticket",
             data={
@@ -202,25 +170,31 @@ class TestPortalDocuments(HttpCase, AftersalesCase):
         )
         self.assertEqual(response.status_code, 400)  # no CSRF token
 
-    def _done_dispatch(self, warranty, partner):
-        request = self.env["helpdesk.ticket"].create(
+    @classmethod
+    def _done_dispatch(
+        cls, warranty, partner, fault="Panel dark", work="New panel", **values
+    ):
+        """A request of ``partner`` on ``warranty``'s unit, and its dispatch
+        order worked and finished by the administrator; ``values`` (the
+        customer's signature, say) are written with the work done."""
+        request = cls.env["helpdesk.ticket"].create(
             {
-                "name": "Panel dark",
-                "description": "Panel dark",
+                "name": fault,
+                "description": fault,
                 "partner_id": partner.id,
                 "lot_id": warranty.lot_id.id,
             }
         )
-        dispatch = self.env["aftersales.dispatch"].create(
+        dispatch = cls.env["aftersales.dispatch"].create(
             {
                 "ticket_id": request.id,
-                "engineer_ids": [Command.set(self.env.ref("base.user_admin").ids)],
+                "engineer_ids": [Command.set(cls.env.ref("base.user_admin").ids)],
                 "expected_arrival": "2030-01-01 10:00:00",
             }
         )
         dispatch.action_dispatch()
         dispatch.action_arrive()
-        dispatch.write({"action_ids": [Command.create({"content": "New panel"})]})
+        dispatch.write({"action_ids": [Command.create({"content": work})], **values})
         dispatch.action_finish()
         return dispatch
 

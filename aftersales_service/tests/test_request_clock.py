@@ -242,16 +242,9 @@ class TestEscalation(ClockCase):
 class TestIntake(ClockCase):
     def test_level_from_contract_else_company_default(self):
         units = self._delivered_warranties(self.product, ["CLK-001", "CLK-002"]).lot_id
-        contract = self.env["aftersales.contract"].create(
-            {
-                "partner_id": self.customer.id,
-                "service_level_id": self.business.id,
-                "date_start": "2026-01-01",
-                "date_end": "2027-12-31",
-                "lot_ids": [Command.set(units[:1].ids)],
-            }
+        self._running_contract(
+            units[:1], "2026-01-01", "2027-12-31", level=self.business
         )
-        contract.action_start()
         Ticket = self.env["helpdesk.ticket"]
         covered = Ticket.create(
             {"name": "a", "description": "a", "lot_id": units[0].id}

@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .test_dispatch import DispatchCase
+from .common import DispatchCase
 
 
 @tagged("post_install", "-at_install")

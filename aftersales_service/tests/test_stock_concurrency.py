@@ -1,62 +1,42 @@
-import threading
 from unittest.mock import patch
-
-import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase
+
+from .common import CommittedRaceCase
 
 LOCK = "odoo.addons.aftersales_service.models.stock_move.lock_rows"
+WAREHOUSE = "aftersales_service.group_aftersales_warehouse"
 
 
-class TestLastSpareRace(TransactionCase):
+class TestLastSpareRace(CommittedRaceCase):
     """Two warehouse users reserve the last spare at the same moment, each in
     their own transaction: one gets it, the other is told at once, and the
     part is never allocated twice. The data is committed (other transactions
     must see it) and removed afterwards."""
 
+    race_users = {"wh1": [WAREHOUSE], "wh2": [WAREHOUSE]}
+
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            warehouse = env["stock.warehouse"].search(
-                [("company_id", "=", env.company.id)], limit=1
-            )
-            self.location_id = warehouse.aftersales_spare_location_id.id
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"Race Warehouse {n}",
-                        "login": f"as_race_wh{n}",
-                        "group_ids": [
-                            Command.link(
-                                env.ref(
-                                    "aftersales_service.group_aftersales_warehouse"
-                                ).id
-                            )
-                        ],
-                    }
-                    for n in (1, 2)
-                ]
-            )
-            self.user_ids = users.ids
+            warehouse = env["stock.warehouse"].browse(self.warehouse_id)
             part = env["product.product"].create(
                 {"name": "Race Relay", "type": "consu", "is_storable": True}
             )
+            self.product_ids.append(part.id)
             self.product_id = part.id
             env["stock.quant"]._update_available_quantity(
                 part, warehouse.aftersales_spare_location_id, 1
             )
-            customer = env["res.partner"].create({"name": "Race Customer"})
-            self.partner_id = customer.id
             requests = env["aftersales.spare.request"]
             for n in (1, 2):
                 ticket = env["helpdesk.ticket"].create(
                     {
                         "name": f"Race {n}",
                         "description": "Relay burnt",
-                        "partner_id": customer.id,
+                        "partner_id": self.partner_id,
                     }
                 )
                 dispatch = env["aftersales.dispatch"].create({"ticket_id": ticket.id})
@@ -68,9 +48,9 @@ class TestLastSpareRace(TransactionCase):
                 )
             requests.action_request()
             self.request_ids = requests.ids
-        self.addCleanup(self._remove_committed_data)
+        self.addCleanup(self._remove_requests)
 
-    def _remove_committed_data(self):
+    def _remove_requests(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             requests = env["aftersales.spare.request"].browse(self.request_ids)
@@ -82,65 +62,15 @@ class TestLastSpareRace(TransactionCase):
             pickings.unlink()
             dispatches.unlink()
             tickets.unlink()
-            env["stock.quant"].search([("product_id", "=", self.product_id)]).unlink()
-            env["product.product"].browse(self.product_id).unlink()
-            users = env["res.users"].browse(self.user_ids)
-            partners = users.partner_id | env["res.partner"].browse(self.partner_id)
-            users.unlink()
-            partners.unlink()
 
-    def _race(self, hold=10):
-        """The first user reserves and keeps the transaction open while the
-        second tries; then the first commits. Returns both outcomes."""
-        first_reserved = threading.Event()
-        second_done = threading.Event()
-        outcome = {}
+    def _reserve(self, index):
+        request_id = self.request_ids[index]
+        return lambda env: (
+            env["aftersales.spare.request"].browse(request_id).action_reserve()
+        )
 
-        def reserve(key, uid, request_id, before=None, after=None):
-            if before:
-                before.wait(hold)
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, uid, {})
-                    try:
-                        env["aftersales.spare.request"].browse(
-                            request_id
-                        ).action_reserve()
-                        env.flush_all()
-                        outcome[key] = "reserved"
-                    finally:
-                        if after:
-                            after.set()
-                        if key == "first":
-                            second_done.wait(hold)
-            except (UserError, psycopg2.Error) as error:
-                outcome[key] = error
-            finally:
-                first_reserved.set()
-                if key == "second":
-                    second_done.set()
-
-        threads = [
-            threading.Thread(
-                target=reserve,
-                args=(
-                    "first",
-                    self.user_ids[0],
-                    self.request_ids[0],
-                    None,
-                    first_reserved,
-                ),
-            ),
-            threading.Thread(
-                target=reserve,
-                args=("second", self.user_ids[1], self.request_ids[1], first_reserved),
-            ),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(3 * hold)
-        return outcome
+    def _race_to_reserve(self, hold=10):
+        return self._race(("wh1", self._reserve(0)), ("wh2", self._reserve(1)), hold)
 
     def _committed(self):
         with self.registry.cursor() as cr:
@@ -159,8 +89,8 @@ class TestLastSpareRace(TransactionCase):
         # A refused lock is a normal race, not a bad query: the log stays
         # clean.
         with self.assertNoLogs("odoo.sql_db", level="ERROR"):
-            outcome = self._race()
-        self.assertEqual(outcome["first"], "reserved")
+            outcome = self._race_to_reserve()
+        self.assertEqual(outcome["first"], "done")
         self.assertIsInstance(outcome["second"], UserError)
         self.assertIn("Another user is reserving", str(outcome["second"]))
         self.assertEqual(self._committed(), (["reserved", "requested"], 1))
@@ -172,6 +102,6 @@ class TestLastSpareRace(TransactionCase):
         the single relay. The test above fails this way when the locking is
         removed."""
         with patch(LOCK, lambda records, message: None):
-            outcome = self._race(hold=2)
-        self.assertEqual(outcome, {"first": "reserved", "second": "reserved"})
+            outcome = self._race_to_reserve(hold=2)
+        self.assertEqual((outcome["first"], outcome["second"]), ("done", "done"))
         self.assertEqual(self._committed(), (["reserved", "reserved"], 2))

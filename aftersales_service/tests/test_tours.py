@@ -251,9 +251,7 @@ class TestEngineerOnAPhone(HttpCase):
             {
                 **self.env["aftersales.dispatch"]._vals_from_request(request),
                 "engineer_ids": [Command.set(engineer.ids)],
-                "expected_arrival": fields.Datetime.add(
-                    fields.Datetime.now(), hours=2
-                ),
+                "expected_arrival": fields.Datetime.add(fields.Datetime.now(), hours=2),
             }
         )
         dispatch.action_dispatch()
@@ -268,4 +266,3 @@ class TestEngineerOnAPhone(HttpCase):
         self.assertTrue(dispatch.signature)
         self.assertIn("Replaced the power module", dispatch.action_ids.content)
         self.assertTrue(request.repair_done_at)
-

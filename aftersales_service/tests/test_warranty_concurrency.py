@@ -1,7 +1,7 @@
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 
-from .test_loaner_scrap_concurrency import CommittedRaceCase
+from .common import CommittedRaceCase
 
 BACK_OFFICE = "aftersales_service.group_aftersales_user"
 

@@ -34,10 +34,7 @@ class RulesCase(AftersalesCase):
     @classmethod
     def _accepted_unit(cls, serial, days_ago):
         """A unit accepted ``days_ago`` with a one-year warranty."""
-        warranty = cls._delivered_warranties(cls.product, [serial])
-        cls._backdate_delivery(warranty, days_ago + 1)
-        warranty.record_acceptance(cls._days_ago(days_ago), "Zhang San")
-        return warranty
+        return cls._accepted_warranties(cls.product, [serial], days_ago)
 
     def _repair(self, lot, cause="equipment", category=None, parts=True):
         return self.env["repair.order"].create(
@@ -69,17 +66,12 @@ class RulesCase(AftersalesCase):
         return repair
 
     def _contract_for(self, lot):
-        contract = self.env["aftersales.contract"].create(
-            {
-                "partner_id": self.customer.id,
-                "service_level_id": self.level.id,
-                "date_start": self._days_ago(30),
-                "date_end": self._today() + timedelta(days=300),
-                "lot_ids": [Command.set(lot.ids)],
-            }
+        return self._running_contract(
+            lot,
+            self._days_ago(30),
+            self._today() + timedelta(days=300),
+            level=self.level,
         )
-        contract.action_start()
-        return contract
 
 
 class TestCoverage(RulesCase):
