@@ -6,6 +6,8 @@ from lxml import etree, html
 from odoo import models
 from odoo.tools.misc import find_in_path
 
+from ..report.pdf_text import copyable_chinese
+
 
 @functools.cache
 def _wkhtmltopdf_converts_one_document():
@@ -29,15 +31,15 @@ class IrActionsReport(models.Model):
     def _run_wkhtmltopdf(self, bodies, report_ref=False, **kwargs):
         """Print several of the add-on's forms at once (dispatch orders,
         visit reports...) with an unpatched wkhtmltopdf too: their pages go
-        into one document, each form starting a new page."""
-        if (
-            len(bodies) > 1
-            and report_ref
-            and self._get_report(report_ref).model.startswith("aftersales.")
-            and _wkhtmltopdf_converts_one_document()
-        ):
+        into one document, each form starting a new page. The forms' text
+        copies and searches as the Chinese they show (pdf_text)."""
+        ours = bool(report_ref) and self._get_report(report_ref).model.startswith(
+            "aftersales."
+        )
+        if ours and len(bodies) > 1 and _wkhtmltopdf_converts_one_document():
             bodies = [_one_document(bodies)]
-        return super()._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
+        pdf = super()._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
+        return copyable_chinese(pdf) if ours else pdf
 
 
 def _one_document(bodies):

@@ -13,6 +13,7 @@ from . import test_cron_concurrency
 from . import test_loaner_scrap_concurrency
 from . import test_access_matrix
 from . import test_analysis
+from . import test_printed_forms
 from . import test_bad_input
 from . import test_demo_chinese
 from . import test_followup

@@ -1,0 +1,100 @@
+"""The text that a PDF reader copies or searches out of the add-on's printed
+forms, in Chinese characters.
+
+wkhtmltopdf writes its PDFs with Qt, which maps each glyph of a font back to
+the lowest code point the font draws with it. The CJK fonts (Noto Sans and
+Serif CJK SC) draw a radical and the ideograph of the same shape with one
+glyph (⼯ KANGXI RADICAL WORK, U+2F2F, and 工, U+5DE5), so a form printed as
+派工单 is copied, searched and read aloud as 派⼯单. The forms' ToUnicode maps
+are rewritten to the ideographs (ir.actions.report's _run_wkhtmltopdf, for the
+add-on's reports), in place: every code point is written with four hex
+digits, so no offset of the PDF moves.
+"""
+
+import re
+
+# Each radical that Noto Sans or Serif CJK SC (Regular and Bold) draws with
+# an ideograph's glyph, and that ideograph: read from the fonts' cmaps.
+RADICALS = (
+    "⺂⺃⺅⺉⺋⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺞⺟⺠⺡⺣⺤⺦⺨⺫⺭⺯⺰⺱⺳⺹⺺⺾⻁⻂"
+    "⻃⻅⻆⻈⻉⻋⻌⻐⻑⻒⻓⻔⻖⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻮⻯⻰"
+    "⻱⻲⻳⼀⼁⼂⼃⼄⼅⼆⼇⼈⼉⼊⼋⼌⼍⼎⼏⼐⼑⼒⼓⼔⼕⼖⼗⼘⼙⼚⼛⼜⼝⼞⼟"
+    "⼠⼡⼢⼣⼤⼥⼦⼧⼨⼩⼫⼬⼭⼮⼯⼰⼱⼲⼴⼵⼶⼷⼸⼺⼻⼼⼽⼾⼿⽀⽁⽂⽃⽄⽅"
+    "⽆⽇⽈⽉⽊⽋⽌⽍⽎⽏⽐⽑⽒⽓⽔⽕⽖⽗⽘⽙⽚⽛⽜⽝⽞⽟⽠⽡⽢⽣⽤⽥⽦⽧⽨"
+    "⽩⽪⽫⽬⽭⽮⽯⽰⽱⽲⽳⽴⽵⽶⽷⽸⽹⽺⽻⽼⽽⽾⽿⾀⾁⾂⾃⾄⾅⾆⾇⾈⾉⾊⾋"
+    "⾌⾍⾎⾏⾐⾑⾒⾔⾕⾖⾗⾘⾙⾚⾛⾜⾝⾞⾟⾠⾡⾢⾣⾤⾥⾦⾨⾩⾪⾫⾬⾭⾮⾯⾰"
+    "⾱⾲⾳⾴⾵⾶⾸⾹⾺⾼⾽⾾⾿⿀⿂⿃⿄⿅⿆⿇⿈⿉⿊⿋⿌⿍⿎⿏⿐⿑⿒⿓⿕"
+)
+IDEOGRAPHS = (
+    "乛乚亻刂㔾兀尣尢巳幺彑彐忄扌攵旡歺母民氵灬爫丬犭罒礻糹纟罓㓁耂肀艹虎衤"
+    "覀见角讠贝车辶钅長镸长门阝青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐齿竜龙"
+    "龜亀龟一丨丶丿乙亅二亠人儿入八冂冖冫几凵刀力勹匕匚匸十卜卩厂厶又口囗土"
+    "士夂夊夕大女子宀寸小尸屮山巛工己巾干广廴廾弋弓彡彳心戈户手支攴文斗斤方"
+    "无日曰月木欠止歹殳毋比毛氏气水火爪父爻爿片牙牛犬玄玉瓜瓦甘生用田疋疒癶"
+    "白皮皿目矛矢石示禸禾穴立竹米糸缶网羊羽老而耒耳聿肉臣自至臼舌舛舟艮色艸"
+    "虍虫血行衣襾見言谷豆豕豸貝赤走足身車辛辰辵邑酉釆里金門阜隶隹雨靑非面革"
+    "韋韭音頁風飛首香馬高髟鬥鬯鬲魚鳥鹵鹿麥麻黃黍黑黹黽鼎鼓鼠鼻齊齒龍龠"
+)
+# As ToUnicode maps write them: upper-case hex, four digits.
+_TO_IDEOGRAPH = {
+    b"%04X" % ord(radical): b"%04X" % ord(ideograph)
+    for radical, ideograph in zip(RADICALS, IDEOGRAPHS, strict=True)
+}
+
+_CMAP = re.compile(rb"begincmap\b.*?\bendcmap", re.DOTALL)
+# A bfchar section maps one code to a destination; a bfrange section maps
+# codes src1..src2 to an array of destinations, or to consecutive ones from
+# one destination.
+_BFCHAR = re.compile(rb"(\bbeginbfchar\b)(.*?)(\bendbfchar\b)", re.DOTALL)
+_BFRANGE = re.compile(rb"(\bbeginbfrange\b)(.*?)(\bendbfrange\b)", re.DOTALL)
+_CHAR = re.compile(rb"(<[0-9A-Fa-f]+>\s*)(<[0-9A-Fa-f]+>)")
+_RANGE = re.compile(
+    rb"<([0-9A-Fa-f]+)>(\s*)<([0-9A-Fa-f]+)>(\s*)(\[[^\]]*\]|<[0-9A-Fa-f]+>)"
+)
+_DESTINATION = re.compile(rb"<([0-9A-Fa-f]+)>")
+
+
+def _ideographs(destination):
+    """A destination <...> (UTF-16 code units, four hex digits each) with
+    its radicals written as their ideographs."""
+    digits = destination.group(1)
+    if len(digits) % 4:
+        return destination.group(0)
+    units = (digits[i : i + 4].upper() for i in range(0, len(digits), 4))
+    return b"<%s>" % b"".join(_TO_IDEOGRAPH.get(unit, unit) for unit in units)
+
+
+def _bfchar(section):
+    body = _CHAR.sub(
+        lambda line: line.group(1) + _DESTINATION.sub(_ideographs, line.group(2)),
+        section.group(2),
+    )
+    return section.group(1) + body + section.group(3)
+
+
+def _bfrange_line(line):
+    first, space, last, space2, destination = line.groups()
+    # Consecutive destinations from one start are left alone unless the
+    # range is a single code: a radical inside it has no four-digit fix.
+    if destination.startswith(b"[") or first.upper() == last.upper():
+        destination = _DESTINATION.sub(_ideographs, destination)
+    return b"<%s>%s<%s>%s%s" % (first, space, last, space2, destination)
+
+
+def _bfrange(section):
+    body = _RANGE.sub(_bfrange_line, section.group(2))
+    return section.group(1) + body + section.group(3)
+
+
+def _cmap(cmap):
+    text = _BFCHAR.sub(_bfchar, cmap.group(0))
+    return _BFRANGE.sub(_bfrange, text)
+
+
+def copyable_chinese(pdf):
+    """``pdf`` (bytes) whose ToUnicode maps give the ideographs where Qt
+    wrote radicals of the same glyph. Each replacement keeps its length."""
+    fixed = _CMAP.sub(_cmap, pdf)
+    # A length that changed would move the objects the PDF's index points
+    # to: the PDF is then kept as it was.
+    return fixed if len(fixed) == len(pdf) else pdf
