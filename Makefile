@@ -13,8 +13,8 @@ export PYTHON PGHOST PGPORT PGUSER HTTP_PORT
 VAR := .var
 CONF := $(VAR)/odoo.conf
 ODOO := $(PYTHON) -m odoo
-# PDF reports (with Chinese fonts) and the browser tests.
-APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium
+# PDF reports (with Chinese fonts), the browser tests, and pdftotext to read the PDFs back.
+APT_PACKAGES := wkhtmltopdf fonts-noto-cjk chromium poppler-utils
 
 .PHONY: run test lint pot readme odoo deps pg conf clean screenshots demo-db bench soak
 

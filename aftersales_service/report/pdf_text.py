@@ -12,33 +12,30 @@ digits, so no offset of the PDF moves.
 """
 
 import re
+import unicodedata
 
-# Each radical that Noto Sans or Serif CJK SC (Regular and Bold) draws with
-# an ideograph's glyph, and that ideograph: read from the fonts' cmaps.
+# The Kangxi radicals (U+2F00-U+2FD5) are the ideographs Unicode decomposes
+# them to (NFKC); the CJK radicals supplement has no such decomposition, so
+# these pairs, and the one Kangxi radical the SC fonts draw as the simplified
+# ideograph, are read from the fonts' cmaps (Noto Sans and Serif CJK SC).
 RADICALS = (
-    "⺂⺃⺅⺉⺋⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺞⺟⺠⺡⺣⺤⺦⺨⺫⺭⺯⺰⺱⺳⺹⺺⺾⻁⻂"
-    "⻃⻅⻆⻈⻉⻋⻌⻐⻑⻒⻓⻔⻖⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻮⻯⻰"
-    "⻱⻲⻳⼀⼁⼂⼃⼄⼅⼆⼇⼈⼉⼊⼋⼌⼍⼎⼏⼐⼑⼒⼓⼔⼕⼖⼗⼘⼙⼚⼛⼜⼝⼞⼟"
-    "⼠⼡⼢⼣⼤⼥⼦⼧⼨⼩⼫⼬⼭⼮⼯⼰⼱⼲⼴⼵⼶⼷⼸⼺⼻⼼⼽⼾⼿⽀⽁⽂⽃⽄⽅"
-    "⽆⽇⽈⽉⽊⽋⽌⽍⽎⽏⽐⽑⽒⽓⽔⽕⽖⽗⽘⽙⽚⽛⽜⽝⽞⽟⽠⽡⽢⽣⽤⽥⽦⽧⽨"
-    "⽩⽪⽫⽬⽭⽮⽯⽰⽱⽲⽳⽴⽵⽶⽷⽸⽹⽺⽻⽼⽽⽾⽿⾀⾁⾂⾃⾄⾅⾆⾇⾈⾉⾊⾋"
-    "⾌⾍⾎⾏⾐⾑⾒⾔⾕⾖⾗⾘⾙⾚⾛⾜⾝⾞⾟⾠⾡⾢⾣⾤⾥⾦⾨⾩⾪⾫⾬⾭⾮⾯⾰"
-    "⾱⾲⾳⾴⾵⾶⾸⾹⾺⾼⾽⾾⾿⿀⿂⿃⿄⿅⿆⿇⿈⿉⿊⿋⿌⿍⿎⿏⿐⿑⿒⿓⿕"
+    "⺂⺃⺅⺉⺋⺎⺏⺐⺒⺓⺔⺕⺖⺘⺙⺛⺞⺠⺡⺣⺤⺦⺨⺫⺭⺯⺰⺱⺳⺹⺺⺾⻁⻂⻃⻅"
+    "⻆⻈⻉⻋⻌⻐⻑⻒⻓⻔⻖⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻮⻯⻰⻱⻲⼾"
 )
 IDEOGRAPHS = (
-    "乛乚亻刂㔾兀尣尢巳幺彑彐忄扌攵旡歺母民氵灬爫丬犭罒礻糹纟罓㓁耂肀艹虎衤"
-    "覀见角讠贝车辶钅長镸长门阝青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐齿竜龙"
-    "龜亀龟一丨丶丿乙亅二亠人儿入八冂冖冫几凵刀力勹匕匚匸十卜卩厂厶又口囗土"
-    "士夂夊夕大女子宀寸小尸屮山巛工己巾干广廴廾弋弓彡彳心戈户手支攴文斗斤方"
-    "无日曰月木欠止歹殳毋比毛氏气水火爪父爻爿片牙牛犬玄玉瓜瓦甘生用田疋疒癶"
-    "白皮皿目矛矢石示禸禾穴立竹米糸缶网羊羽老而耒耳聿肉臣自至臼舌舛舟艮色艸"
-    "虍虫血行衣襾見言谷豆豕豸貝赤走足身車辛辰辵邑酉釆里金門阜隶隹雨靑非面革"
-    "韋韭音頁風飛首香馬高髟鬥鬯鬲魚鳥鹵鹿麥麻黃黍黑黹黽鼎鼓鼠鼻齊齒龍龠"
+    "乛乚亻刂㔾兀尣尢巳幺彑彐忄扌攵旡歺民氵灬爫丬犭罒礻糹纟罓㓁耂肀艹虎衤覀见"
+    "角讠贝车辶钅長镸长门阝青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐齿竜龙龜亀户"
 )
 # As ToUnicode maps write them: upper-case hex, four digits.
 _TO_IDEOGRAPH = {
     b"%04X" % ord(radical): b"%04X" % ord(ideograph)
-    for radical, ideograph in zip(RADICALS, IDEOGRAPHS, strict=True)
+    for radical, ideograph in (
+        *(
+            (chr(code), unicodedata.normalize("NFKC", chr(code)))
+            for code in range(0x2F00, 0x2FD6)
+        ),
+        *zip(RADICALS, IDEOGRAPHS, strict=True),
+    )
 }
 
 _CMAP = re.compile(rb"begincmap\b.*?\bendcmap", re.DOTALL)
