@@ -19,7 +19,7 @@ class AftersalesCoverageMixin(models.AbstractModel):
 
     aftersales_fault_cause = fields.Selection(
         FAULT_CAUSES,
-        string="Fault Cause",
+        string="Responsibility",
         default="equipment",
         required=True,
         help="Whether the fault is the equipment's or was caused by the user. "

@@ -76,7 +76,9 @@ class HelpdeskTicket(models.Model):
     )
     fault_occurred_at = fields.Datetime(string="Fault Occurred On")
     fault_description = fields.Text(
-        string="Fault Cause Found", help="The cause of the fault, as found."
+        string="Fault Cause Found",
+        help="The cause the engineers found; what the customer reported is the "
+        "Reported Fault.",
     )
     fault_nature = fields.Selection(FAULT_NATURES, string="Nature")
     fault_location = fields.Char(help="Where the fault is: site, room, cabinet.")
