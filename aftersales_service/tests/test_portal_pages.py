@@ -1,0 +1,99 @@
+import pytz
+from lxml import html
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .test_warranty_rules import RulesCase
+
+
+def cells(row):
+    return [" ".join(cell.text_content().split()) for cell in row.xpath("./th|./td")]
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPages(HttpCase, RulesCase):
+    """What a customer contact reads on the portal pages of their units and
+    requests: each table with its column headers and plain values."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Chen Jie", "parent_id": cls.customer.id, "email": "cj@ex.com"}
+        )
+        cls.portal = new_test_user(
+            cls.env,
+            login="as_portal_pages",
+            password="as_portal_pages",
+            groups="base.group_portal",
+            partner_id=cls.contact.id,
+            tz="Asia/Shanghai",
+        )
+        cls.warranty = cls._accepted_unit("PP-001", 30)
+        cls.request = cls.env["helpdesk.ticket"].create(
+            {
+                "name": "Line stopped",
+                "description": "Line stopped",
+                "partner_id": cls.contact.id,
+                "lot_id": cls.warranty.lot_id.id,
+            }
+        )
+
+    def _page(self, url):
+        self.authenticate("as_portal_pages", "as_portal_pages")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, url)
+        return html.fromstring(response.text)
+
+    def _table_after(self, page, title):
+        """The header row and the rows of the table under the heading
+        ``title``."""
+        [table] = page.xpath(
+            f"//h5[normalize-space()='{title}']/following-sibling::table[1]"
+        )
+        return cells(table.xpath(".//thead/tr")[0]), [
+            cells(row) for row in table.xpath("./tr|./tbody/tr")
+        ]
+
+    def test_unit_page_lists_extensions_and_part_warranties(self):
+        self.request.action_extend_warranty()
+        self._repair_done(self.warranty.lot_id)
+        extension = self.warranty.extension_ids
+        part = self.warranty.lot_id.part_warranty_ids
+        page = self._page(f"/my/units/{self.warranty.id}")
+        self.assertNotIn("aftersales.warranty.extension", page.text_content())
+
+        header, rows = self._table_after(page, "Extensions")
+        self.assertEqual(header, ["Date", "Days Added", "Reason", "Request", "Status"])
+        extended_on = (
+            pytz.utc.localize(extension.create_date)
+            .astimezone(pytz.timezone("Asia/Shanghai"))
+            .strftime("%m/%d/%Y")
+        )
+        self.assertEqual(
+            rows,
+            [
+                [
+                    extended_on,
+                    "60",
+                    extension.reason,
+                    f"{self.request.number} Line stopped",
+                    "Active",
+                ]
+            ],
+        )
+        [link] = page.xpath("//a[contains(@href, '/my/ticket/')]")
+        self.assertEqual(link.get("href"), f"/my/ticket/{self.request.id}")
+
+        header, rows = self._table_after(page, "Part Warranties")
+        self.assertEqual(header, ["Part", "Fitted On", "Warranty End"])
+        self.assertEqual(
+            rows,
+            [
+                [
+                    "Fan Module",
+                    part.date_fitted.strftime("%m/%d/%Y"),
+                    part.end_date.strftime("%m/%d/%Y"),
+                ]
+            ],
+        )
