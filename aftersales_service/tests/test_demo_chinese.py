@@ -1,8 +1,10 @@
+import base64
 import re
 
 from lxml import etree, html
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import file_open
 from odoo.tools.safe_eval import safe_eval, time
 
 # An English word: letters with at least one lower-case one. Codes written in
@@ -201,3 +203,23 @@ class TestDemoStoryInChinese(TransactionCase):
             if words:
                 english[f"mail {mail.subject}"] = words
         self.assertFalse(english)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPortalInChinese(HttpCase):
+    """The demo story's portal, as its customer 王伟 (login wangwei) sees it."""
+
+    def _get(self, url):
+        self.authenticate("wangwei", "wangwei")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, url)
+        return response
+
+    def test_the_header_shows_the_service_companys_logo(self):
+        page = html.fromstring(self._get("/my/home").text)
+        [logo] = page.xpath("//header//a[contains(@class, 'navbar-brand')]//img")
+        image = self._get(logo.get("src")).content
+        with file_open("web/static/img/nologo.png", "rb") as placeholder:
+            self.assertNotEqual(image, placeholder.read(), "Odoo's 'Your logo'")
+        company = self.env.ref("aftersales_service.demo_user_portal_city").company_id
+        self.assertEqual(image, base64.b64decode(company.logo_web))
