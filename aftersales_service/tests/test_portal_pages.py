@@ -1,3 +1,5 @@
+import re
+
 import pytz
 from lxml import html
 
@@ -97,3 +99,18 @@ class TestPortalPages(HttpCase, RulesCase):
                 ]
             ],
         )
+
+    def test_the_conversation_speaks_chinese(self):
+        """A request's page shows mail's chatter: its words come in the
+        customer's language with the portal's own."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.authenticate("as_portal_pages", "as_portal_pages")
+        page = self.url_open(f"/zh_CN/my/ticket/{self.request.id}").text
+        url = re.search(r'"translationURL": "([^"]+)"', page).group(1)
+        answer = self.url_open(f"{url}?lang=zh_CN").json()
+        words = {
+            term["id"]: term["string"]
+            for module in answer["modules"].values()
+            for term in module["messages"]
+        }
+        self.assertEqual(words.get("The conversation is empty."), "对话内容为空")
