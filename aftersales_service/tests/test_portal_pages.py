@@ -114,3 +114,46 @@ class TestPortalPages(HttpCase, RulesCase):
             for term in module["messages"]
         }
         self.assertEqual(words.get("The conversation is empty."), "对话内容为空")
+
+    def _assert_dates_to_the_minute(self, page, url):
+        """No time shows its seconds, and no date (or date and time) breaks
+        over two lines."""
+        text = page.text_content()
+        self.assertFalse(re.search(r"\d{1,2}:\d{2}:\d{2}", text), url)
+        dates = page.xpath(
+            "//body//text()[re:test(., '^\\s*\\d{2}/\\d{2}/\\d{4}[\\d:APM ]*$')]",
+            namespaces={"re": "http://exslt.org/regular-expressions"},
+        )
+        self.assertTrue(dates, url)
+        for date in dates:
+            parent = date.getparent()
+            classes = " ".join(
+                element.get("class") or ""
+                for element in (parent, *parent.iterancestors())
+            )
+            self.assertIn("text-nowrap", classes, f"{url}: {date.strip()}")
+
+    def test_dates_show_to_the_minute_on_one_line(self):
+        self.request.action_acknowledge()
+        trainer = new_test_user(self.env, login="as_pages_trainer")
+        self.env["aftersales.training.session"].create(
+            {
+                "name": "Operation",
+                "partner_id": self.customer.id,
+                "trainer_id": trainer.id,
+                "date_start": "2027-03-01 01:30:45",
+                "date_end": "2027-03-01 05:30:45",
+            }
+        )
+        analysis = self.env["aftersales.fault.analysis"].create(
+            {"partner_id": self.customer.id, "year": 2027, "quarter": "1"}
+        )
+        analysis.action_send()
+        for url in (
+            "/my/tickets",
+            f"/my/ticket/{self.request.id}",
+            "/my/trainings",
+            "/my/analyses",
+            f"/my/units/{self.warranty.id}",
+        ):
+            self._assert_dates_to_the_minute(self._page(url), url)
