@@ -72,8 +72,11 @@ class AftersalesFaultAnalysis(models.Model):
         index=True,
         domain="[('is_company', '=', True)]",
     )
+    # A year is a name, not an amount: not summed in grouped lists.
     year = fields.Integer(
-        required=True, default=lambda self: fields.Date.context_today(self).year
+        required=True,
+        default=lambda self: fields.Date.context_today(self).year,
+        aggregator=None,
     )
     quarter = fields.Selection(
         [("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")], required=True

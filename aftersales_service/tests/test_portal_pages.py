@@ -157,3 +157,13 @@ class TestPortalPages(HttpCase, RulesCase):
             f"/my/units/{self.warranty.id}",
         ):
             self._assert_dates_to_the_minute(self._page(url), url)
+
+    def test_a_year_reads_as_a_year(self):
+        self.env["aftersales.fault.analysis"].create(
+            {"partner_id": self.customer.id, "year": 2027, "quarter": "2"}
+        ).action_send()
+        row = self._page("/my/analyses").xpath("//tbody/tr|//table/tr")[0]
+        self.assertEqual(cells(row)[0], "2027 Q2")
+        # Grouped lists sum what has an aggregator: a year has none.
+        Analysis = self.env["aftersales.fault.analysis"]
+        self.assertFalse(Analysis.fields_get(["year"])["year"].get("aggregator"))
