@@ -204,6 +204,16 @@ class TestDemoStoryInChinese(TransactionCase):
                 english[f"mail {mail.subject}"] = words
         self.assertFalse(english)
 
+    def test_the_on_site_channel_is_not_the_arrival(self):
+        """How a request came in (reported to the engineer at the
+        customer's) reads apart from the phase of the engineer's arrival
+        (到达现场)."""
+        channel = self.zh.ref("aftersales_service.helpdesk_channel_on_site")
+        arrival = self.zh["helpdesk.ticket"]._clock_phase_labels()["arrival"]
+        self.assertEqual(arrival, "到达现场")
+        self.assertNotEqual(channel.name, arrival)
+        self.assertFalse(english_words(channel.name), channel.name)
+
 
 @tagged("post_install", "-at_install")
 class TestDemoPortalInChinese(HttpCase):
