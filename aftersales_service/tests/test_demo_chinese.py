@@ -214,6 +214,17 @@ class TestDemoStoryInChinese(TransactionCase):
         self.assertNotEqual(channel.name, arrival)
         self.assertFalse(english_words(channel.name), channel.name)
 
+    def test_the_story_requests_are_handled_by_its_people(self):
+        """Every request of the story is assigned to one of its staff (the
+        back office or the engineer), never to OdooBot, who loaded it."""
+        requests = self._story()["helpdesk.ticket"]
+        staff = self.env["res.users"]
+        for name in ("backoffice", "engineer", "manager"):
+            staff |= self.env.ref(f"aftersales_service.demo_user_{name}")
+        self.assertGreaterEqual(len(requests), 13)
+        for request in requests:
+            self.assertIn(request.user_id, staff, request.name)
+
 
 @tagged("post_install", "-at_install")
 class TestDemoPortalInChinese(HttpCase):
