@@ -225,6 +225,34 @@ class TestDemoStoryInChinese(TransactionCase):
         for request in requests:
             self.assertIn(request.user_id, staff, request.name)
 
+    def test_the_story_requests_stand_where_their_work_is(self):
+        """A request stands in the stage of the last step of its service
+        done (Repaired once repaired), unless it waits for the customer or
+        is closed; a solved one closes as Done."""
+        Stage = self.env["helpdesk.ticket.stage"]
+        phases = ("ack", "plan", "arrival", "repair")
+        for request in self._story()["helpdesk.ticket"].filtered("active"):
+            stage = request.stage_id
+            if stage.closed:
+                self.assertTrue(request.repair_done_at or request.solved_remotely)
+                self.assertEqual(
+                    stage, self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+                )
+                continue
+            if stage.aftersales_pauses_clock:
+                continue
+            done = [phase for phase in phases if request[f"{phase}_done_at"]]
+            expected = (
+                Stage.search(
+                    [("aftersales_phase", "in", done)], order="sequence desc", limit=1
+                )
+                if done
+                else self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
+            )
+            self.assertEqual(stage, expected, request.name)
+        repaired = self.env.ref("aftersales_service.demo_request_history_1")
+        self.assertEqual(repaired.stage_id.aftersales_phase, "repair")
+
 
 @tagged("post_install", "-at_install")
 class TestDemoPortalInChinese(HttpCase):
