@@ -268,6 +268,43 @@ class TestQuarterlyAnalysis(AftersalesCase):
         self.assertIs(group["response_hours:avg"], False)
         self.assertIs(group["arrival_met_rate:avg"], False)
 
+    def test_the_form_shows_the_quarters_figures(self):
+        """The analysis form shows the figures the printed analysis gives,
+        a measure without a value left empty."""
+        view = self.env["aftersales.fault.analysis"].get_views([[False, "form"]])
+        self.assertIn('name="figures"', view["views"]["form"]["arch"])
+        figures = etree.fromstring(f"<div>{self.analysis.figures}</div>")
+        rows = [
+            [" ".join(cell.xpath("string()").split()) for cell in row.xpath("th|td")]
+            for row in figures.iter("tr")
+        ]
+        for expected in (
+            ["Requests", "20"],
+            ["General Fault", "16"],
+            ["Major Fault", "4"],
+            ["Cooling", "General Fault", "6"],
+            ["Response Time (h)", f"{13.5 / 19:.2f}", "1.50"],
+            ["Arrival Time (h)", f"{186 / 19:.2f}", "26.00"],
+            ["On Site In Time (%)", f"{100 * 17 / 19:.1f}"],
+            ["MTTR (h)", f"{240 / 17:.2f}"],
+            ["First-Time Fix (%)", f"{100 * 15 / 17:.1f}"],
+            ["Satisfied (%)", "75.0"],
+            ["Repeat Faults", "9"],
+            ["Loaners Issued", "2"],
+        ):
+            self.assertIn(expected, rows)
+        # A quarter without a rated request: its satisfaction stays empty.
+        empty = self.env["aftersales.fault.analysis"].create(
+            {"partner_id": self.customer.id, "year": 2027, "quarter": "3"}
+        )
+        self.assertIn(
+            ["Satisfied (%)", ""],
+            [
+                [" ".join(c.xpath("string()").split()) for c in row.xpath("th|td")]
+                for row in etree.fromstring(f"<div>{empty.figures}</div>").iter("tr")
+            ],
+        )
+
     def test_archived_requests_are_not_counted(self):
         """A request archived (a duplicate, a test) leaves the KPIs and the
         analysis alike."""
