@@ -38,3 +38,4 @@ from . import aftersales_fault_analysis
 from . import ir_actions_report
 from . import ir_module_module
 from . import tier_review
+from . import ir_http

@@ -72,8 +72,11 @@ class AftersalesFaultAnalysis(models.Model):
         index=True,
         domain="[('is_company', '=', True)]",
     )
+    # A year is a name, not an amount: not summed in grouped lists.
     year = fields.Integer(
-        required=True, default=lambda self: fields.Date.context_today(self).year
+        required=True,
+        default=lambda self: fields.Date.context_today(self).year,
+        aggregator=None,
     )
     quarter = fields.Selection(
         [("1", "Q1"), ("2", "Q2"), ("3", "Q3"), ("4", "Q4")], required=True
@@ -84,6 +87,11 @@ class AftersalesFaultAnalysis(models.Model):
         help="What the service team recommends from this quarter's faults."
     )
     sent_on = fields.Datetime(readonly=True, copy=False)
+    figures = fields.Html(
+        compute="_compute_figures",
+        sanitize=False,
+        help="The quarter's figures, as the printed analysis gives them.",
+    )
 
     _partner_quarter_uniq = models.Constraint(
         "unique(company_id, partner_id, year, quarter)",
@@ -120,6 +128,25 @@ class AftersalesFaultAnalysis(models.Model):
                         "(for example 2027)."
                     )
                 )
+
+    @api.depends("company_id", "partner_id", "year", "quarter")
+    @api.depends_context("lang")
+    def _compute_figures(self):
+        for analysis in self:
+            if not (
+                analysis.partner_id
+                and analysis.quarter
+                and 2000 <= analysis.year <= 2100
+            ):
+                analysis.figures = False
+                continue
+            analysis.figures = self.env["ir.qweb"]._render(
+                "aftersales_service.fault_analysis_figures",
+                {
+                    "stats": analysis._statistics(),
+                    "labels": analysis._measure_labels(),
+                },
+            )
 
     # The numbers ----------------------------------------------------------------
 

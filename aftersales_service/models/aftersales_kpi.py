@@ -70,6 +70,13 @@ class AftersalesKpi(models.Model):
         string="Satisfied (%)", aggregator="avg", readonly=True
     )
     loaner_count = fields.Integer(string="Loaners", readonly=True)
+    # When each step was done (empty until it is): a measure of a step not
+    # reached is empty, where a list would show its 0.00.
+    ack_done_at = fields.Datetime(string="Acknowledged On", readonly=True)
+    arrival_done_at = fields.Datetime(string="On Site On", readonly=True)
+    arrival_deadline = fields.Datetime(string="On Site By", readonly=True)
+    repair_done_at = fields.Datetime(string="Repaired On", readonly=True)
+    rated = fields.Boolean(readonly=True)
 
     def _query(self):
         # The requests' response clocks measure themselves.
@@ -118,7 +125,12 @@ class AftersalesKpi(models.Model):
                         THEN (CASE WHEN t.rating_last_value >= 5
                                    THEN 100.0 ELSE 0.0 END) END
                        AS satisfaction_rate,
-                   COALESCE(l.loaners, 0) AS loaner_count
+                   COALESCE(l.loaners, 0) AS loaner_count,
+                   t.ack_done_at,
+                   t.arrival_done_at,
+                   t.arrival_deadline,
+                   t.repair_done_at,
+                   COALESCE(t.rating_last_value, 0) > 0 AS rated
               FROM helpdesk_ticket t
               LEFT JOIN res_partner p ON p.id = t.partner_id
               LEFT JOIN stock_lot lot ON lot.id = t.lot_id

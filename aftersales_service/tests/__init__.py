@@ -18,6 +18,7 @@ from . import test_bad_input
 from . import test_demo_chinese
 from . import test_followup
 from . import test_portal_documents
+from . import test_portal_pages
 from . import test_warehouse_setup
 from . import test_loaner
 from . import test_replacement_notice

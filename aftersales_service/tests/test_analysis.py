@@ -3,10 +3,13 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
 
 from ..models.aftersales_fault_analysis import quarter_bounds
 from .common import AftersalesCase
@@ -225,6 +228,82 @@ class TestQuarterlyAnalysis(AftersalesCase):
         self.assertAlmostEqual(repeat_rate, 100 * stats["repeat_faults"] / 20)
         self.assertAlmostEqual(satisfaction, stats["satisfaction"])
         self.assertEqual(loaners, stats["loaners"])
+
+    def test_a_step_not_reached_leaves_its_measures_empty(self):
+        """The ORM reads an empty measure as 0.00, which would read as an
+        instant response: the list leaves a measure empty on the rows where
+        the KPI view has none, and the pivot's averages of such a request
+        are empty."""
+        KPI = self.env["aftersales.kpi"]
+        arch = etree.fromstring(
+            KPI.get_views([[False, "list"]])["views"]["list"]["arch"]
+        )
+        columns = {node.get("name"): node for node in arch.iter("field")}
+        measures = [
+            name
+            for name, node in columns.items()
+            if KPI._fields[name].type == "float" and not node.get("column_invisible")
+        ]
+        self.assertIn("response_hours", measures)
+        rows = KPI.search([("ticket_id", "in", self.requests.ids)])
+        self.env.cr.execute(
+            SQL("SELECT * FROM aftersales_kpi WHERE id IN %s", tuple(rows.ids))
+        )
+        stored = {row["id"]: row for row in self.env.cr.dictfetchall()}
+        empty = 0
+        for values in rows.read(list(columns), load=None):
+            for name in measures:
+                hidden = columns[name].get("invisible")
+                shown = not (hidden and safe_eval(hidden, values))
+                is_set = stored[values["id"]][name] is not None
+                self.assertEqual(shown, is_set, f"{name} of {values['id']}")
+                empty += not is_set
+        self.assertGreater(empty, 0)
+        unreached = self.requests[18]  # never acknowledged
+        [group] = KPI.formatted_read_group(
+            [("ticket_id", "=", unreached.id)],
+            ["ticket_id"],
+            ["response_hours:avg", "arrival_met_rate:avg"],
+        )
+        self.assertIs(group["response_hours:avg"], False)
+        self.assertIs(group["arrival_met_rate:avg"], False)
+
+    def test_the_form_shows_the_quarters_figures(self):
+        """The analysis form shows the figures the printed analysis gives,
+        a measure without a value left empty."""
+        view = self.env["aftersales.fault.analysis"].get_views([[False, "form"]])
+        self.assertIn('name="figures"', view["views"]["form"]["arch"])
+        figures = etree.fromstring(f"<div>{self.analysis.figures}</div>")
+        rows = [
+            [" ".join(cell.xpath("string()").split()) for cell in row.xpath("th|td")]
+            for row in figures.iter("tr")
+        ]
+        for expected in (
+            ["Requests", "20"],
+            ["General Fault", "16"],
+            ["Major Fault", "4"],
+            ["Cooling", "General Fault", "6"],
+            ["Response Time (h)", f"{13.5 / 19:.2f}", "1.50"],
+            ["Arrival Time (h)", f"{186 / 19:.2f}", "26.00"],
+            ["On Site In Time (%)", f"{100 * 17 / 19:.1f}"],
+            ["MTTR (h)", f"{240 / 17:.2f}"],
+            ["First-Time Fix (%)", f"{100 * 15 / 17:.1f}"],
+            ["Satisfied (%)", "75.0"],
+            ["Repeat Faults", "9"],
+            ["Loaners Issued", "2"],
+        ):
+            self.assertIn(expected, rows)
+        # A quarter without a rated request: its satisfaction stays empty.
+        empty = self.env["aftersales.fault.analysis"].create(
+            {"partner_id": self.customer.id, "year": 2027, "quarter": "3"}
+        )
+        self.assertIn(
+            ["Satisfied (%)", ""],
+            [
+                [" ".join(c.xpath("string()").split()) for c in row.xpath("th|td")]
+                for row in etree.fromstring(f"<div>{empty.figures}</div>").iter("tr")
+            ],
+        )
 
     def test_archived_requests_are_not_counted(self):
         """A request archived (a duplicate, a test) leaves the KPIs and the

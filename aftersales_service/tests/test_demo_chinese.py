@@ -1,8 +1,10 @@
+import base64
 import re
 
 from lxml import etree, html
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import file_open
 from odoo.tools.safe_eval import safe_eval, time
 
 # An English word: letters with at least one lower-case one. Codes written in
@@ -201,3 +203,72 @@ class TestDemoStoryInChinese(TransactionCase):
             if words:
                 english[f"mail {mail.subject}"] = words
         self.assertFalse(english)
+
+    def test_the_on_site_channel_is_not_the_arrival(self):
+        """How a request came in (reported to the engineer at the
+        customer's) reads apart from the phase of the engineer's arrival
+        (到达现场)."""
+        channel = self.zh.ref("aftersales_service.helpdesk_channel_on_site")
+        arrival = self.zh["helpdesk.ticket"]._clock_phase_labels()["arrival"]
+        self.assertEqual(arrival, "到达现场")
+        self.assertNotEqual(channel.name, arrival)
+        self.assertFalse(english_words(channel.name), channel.name)
+
+    def test_the_story_requests_are_handled_by_its_people(self):
+        """Every request of the story is assigned to one of its staff (the
+        back office or the engineer), never to OdooBot, who loaded it."""
+        requests = self._story()["helpdesk.ticket"]
+        staff = self.env["res.users"]
+        for name in ("backoffice", "engineer", "manager"):
+            staff |= self.env.ref(f"aftersales_service.demo_user_{name}")
+        self.assertGreaterEqual(len(requests), 13)
+        for request in requests:
+            self.assertIn(request.user_id, staff, request.name)
+
+    def test_the_story_requests_stand_where_their_work_is(self):
+        """A request stands in the stage of the last step of its service
+        done (Repaired once repaired), unless it waits for the customer or
+        is closed; a solved one closes as Done."""
+        Stage = self.env["helpdesk.ticket.stage"]
+        phases = ("ack", "plan", "arrival", "repair")
+        for request in self._story()["helpdesk.ticket"].filtered("active"):
+            stage = request.stage_id
+            if stage.closed:
+                self.assertTrue(request.repair_done_at or request.solved_remotely)
+                self.assertEqual(
+                    stage, self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+                )
+                continue
+            if stage.aftersales_pauses_clock:
+                continue
+            done = [phase for phase in phases if request[f"{phase}_done_at"]]
+            expected = (
+                Stage.search(
+                    [("aftersales_phase", "in", done)], order="sequence desc", limit=1
+                )
+                if done
+                else self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
+            )
+            self.assertEqual(stage, expected, request.name)
+        repaired = self.env.ref("aftersales_service.demo_request_history_1")
+        self.assertEqual(repaired.stage_id.aftersales_phase, "repair")
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPortalInChinese(HttpCase):
+    """The demo story's portal, as its customer 王伟 (login wangwei) sees it."""
+
+    def _get(self, url):
+        self.authenticate("wangwei", "wangwei")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, url)
+        return response
+
+    def test_the_header_shows_the_service_companys_logo(self):
+        page = html.fromstring(self._get("/my/home").text)
+        [logo] = page.xpath("//header//a[contains(@class, 'navbar-brand')]//img")
+        image = self._get(logo.get("src")).content
+        with file_open("web/static/img/nologo.png", "rb") as placeholder:
+            self.assertNotEqual(image, placeholder.read(), "Odoo's 'Your logo'")
+        company = self.env.ref("aftersales_service.demo_user_portal_city").company_id
+        self.assertEqual(image, base64.b64decode(company.logo_web))

@@ -229,6 +229,32 @@ class TestTours(HttpCase):
         self.assertEqual(renewal.previous_contract_id, contract)
         self.assertEqual(contract.renewal_order_id.state, "draft")
 
+    def test_the_analysis_shows_its_year_and_figures(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Harbour", "is_company": True, "tz": "UTC"}
+        )
+        request = self.env["helpdesk.ticket"].create(
+            {
+                "name": "Crane stopped",
+                "description": "Crane stopped",
+                "partner_id": customer.id,
+                "reported_at": "2027-05-04 08:00:00",
+                "service_level_id": self.env.ref(
+                    "aftersales_service.service_level_standard"
+                ).id,
+            }
+        )
+        request.write({"ack_done_at": "2027-05-04 08:30:00"})
+        self.env["aftersales.fault.analysis"].create(
+            {"partner_id": customer.id, "year": 2027, "quarter": "2"}
+        )
+        self.start_tour(
+            "/odoo/action-aftersales_service.action_aftersales_fault_analysis",
+            "aftersales_fault_analysis_figures",
+            login="admin",
+            timeout=120,
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestEngineerOnAPhone(HttpCase):
