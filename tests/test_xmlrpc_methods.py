@@ -323,10 +323,7 @@ def _is_action(value):
     ("helpdesk.ticket", "action_repaired"),
     ("helpdesk.ticket", "action_close_request"),
     ("helpdesk.ticket", "action_reopen"),
-    ("helpdesk.ticket", "action_view_dispatches"),
-    ("helpdesk.ticket", "action_view_loaners"),
-    ("helpdesk.ticket", "action_view_repairs"),
-    ("helpdesk.ticket", "action_view_solutions"),
+    ("helpdesk.ticket", "action_aftersales_archive"),
     ("helpdesk.ticket", "action_plan_service"),
     ("helpdesk.ticket", "action_solve_remotely"),
 )
@@ -345,11 +342,20 @@ def test_request_steps(world):
     assert user.call(
         "helpdesk.ticket", "write", [ticket], {"user_measures": "Restarted it."}
     )
+    for archive in (
+        "dispatch_count",
+        "aftersales_loaner_count",
+        "repair_count",
+        "solution_count",
+    ):
+        action = user.call(
+            "helpdesk.ticket",
+            "action_aftersales_archive",
+            [ticket],
+            context={**EN, "aftersales_archive": archive},
+        )
+        assert _is_action(action), archive
     for method in (
-        "action_view_dispatches",
-        "action_view_loaners",
-        "action_view_repairs",
-        "action_view_solutions",
         "action_plan_service",
         "action_solve_remotely",
     ):

@@ -15,7 +15,8 @@ class AftersalesArchiveMixin(models.AbstractModel):
         that points at this record (or at its ``_aftersales_archive_key``)."""
         return {}
 
-    def _aftersales_archive_key(self):
+    def _aftersales_archive_key(self, field):
+        """What the records counted in ``field`` point at: this record."""
         self.ensure_one()
         return self
 
@@ -31,7 +32,7 @@ class AftersalesArchiveMixin(models.AbstractModel):
                 )
                 counts = dict(groups)
             for record in self:
-                record[field] = counts.get(record._aftersales_archive_key(), 0)
+                record[field] = counts.get(record._aftersales_archive_key(field), 0)
 
     def action_aftersales_archive(self):
         """Open the records behind one of the archive's smart buttons."""
@@ -41,6 +42,7 @@ class AftersalesArchiveMixin(models.AbstractModel):
         if field not in archive:
             raise UserError(_("Unknown part of the service archive."))
         model, domain = archive[field]
+        key = self._aftersales_archive_key(field)
         return {
             "type": "ir.actions.act_window",
             "res_model": model,
@@ -51,4 +53,6 @@ class AftersalesArchiveMixin(models.AbstractModel):
             ),
             "domain": domain,
             "view_mode": "list,form",
+            # What is made from the list belongs here too.
+            "context": {f"default_{domain[0][0]}": key.id},
         }

@@ -18,6 +18,7 @@ class HelpdeskTicket(models.Model):
         "aftersales.coverage.mixin",
         "aftersales.integrity.mixin",
         "aftersales.response.clock.mixin",
+        "aftersales.archive.mixin",
         "rating.mixin",
     ]
     _aftersales_coverage_date_field = "reported_at"
@@ -143,7 +144,9 @@ class HelpdeskTicket(models.Model):
     dispatch_ids = fields.One2many(
         "aftersales.dispatch", "ticket_id", string="Dispatch Orders"
     )
-    dispatch_count = fields.Integer(compute="_compute_dispatch_count")
+    dispatch_count = fields.Integer(
+        string="Dispatch Orders", compute="_compute_aftersales_archive_counts"
+    )
     reopen_count = fields.Integer(
         string="Reopened",
         readonly=True,
@@ -151,10 +154,10 @@ class HelpdeskTicket(models.Model):
         help="Times the customer was not satisfied and the request was reopened.",
     )
     repair_count = fields.Integer(
-        string="Off-Site Repairs", compute="_compute_repair_count"
+        string="Off-Site Repairs", compute="_compute_aftersales_archive_counts"
     )
     solution_count = fields.Integer(
-        string="Known Solutions", compute="_compute_solution_count"
+        string="Known Solutions", compute="_compute_aftersales_archive_counts"
     )
     # L1: loaners while the unit is out of service.
     aftersales_estimated_repair_hours = fields.Float(
@@ -167,7 +170,7 @@ class HelpdeskTicket(models.Model):
         "aftersales.loaner", "ticket_id", string="Loaners"
     )
     aftersales_loaner_count = fields.Integer(
-        string="Loaner Count", compute="_compute_aftersales_loaner_count"
+        string="Loaners", compute="_compute_aftersales_archive_counts"
     )
 
     @api.depends("aftersales_contract_id", "company_id")
@@ -195,70 +198,26 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.clock_paused = ticket.stage_id.aftersales_pauses_clock
 
-    def _count_by(self, records, field, values):
-        """{value: number of ``records`` (a model) whose ``field`` is it}."""
-        return dict(
-            records._read_group([(field, "in", values.ids)], [field], ["__count"])
-        )
-
-    @api.depends("dispatch_ids")
-    def _compute_dispatch_count(self):
-        counts = self._count_by(self.env["aftersales.dispatch"], "ticket_id", self)
-        for ticket in self:
-            ticket.dispatch_count = counts.get(ticket, 0)
-
-    @api.depends("aftersales_loaner_ids")
-    def _compute_aftersales_loaner_count(self):
-        counts = self._count_by(self.env["aftersales.loaner"].sudo(), "ticket_id", self)
-        for ticket in self:
-            ticket.aftersales_loaner_count = counts.get(ticket, 0)
-
-    def _compute_repair_count(self):
-        # Counted for everyone; the repairs themselves are the repair centre's.
-        counts = self._count_by(
-            self.env["repair.order"].sudo(), "aftersales_ticket_id", self
-        )
-        for ticket in self:
-            ticket.repair_count = counts.get(ticket, 0)
-
-    @api.depends("category_id")
-    def _compute_solution_count(self):
-        counts = self._count_by(
-            self.env["aftersales.solution"], "category_id", self.category_id
-        )
-        for ticket in self:
-            ticket.solution_count = counts.get(ticket.category_id, 0)
-
-    def _list_action(self, model, field, value, name):
-        """The smart button's list: ``model`` records whose ``field`` is
-        ``value``; new ones are made for this request."""
-        self.ensure_one()
+    def _aftersales_archive(self):
         return {
-            "type": "ir.actions.act_window",
-            "res_model": model,
-            "domain": [(field, "=", value.id)],
-            "name": name,
-            "view_mode": "list,form",
-            "context": {"default_ticket_id": self.id},
+            "dispatch_count": ("aftersales.dispatch", [("ticket_id", "in", self.ids)]),
+            "aftersales_loaner_count": (
+                "aftersales.loaner",
+                [("ticket_id", "in", self.ids)],
+            ),
+            "repair_count": (
+                "repair.order",
+                [("aftersales_ticket_id", "in", self.ids)],
+            ),
+            # What solved this kind of fault before.
+            "solution_count": (
+                "aftersales.solution",
+                [("category_id", "in", self.category_id.ids)],
+            ),
         }
 
-    def action_view_dispatches(self):
-        return self._list_action(
-            "aftersales.dispatch", "ticket_id", self, _("Dispatch Orders")
-        )
-
-    def action_view_loaners(self):
-        return self._list_action("aftersales.loaner", "ticket_id", self, _("Loaners"))
-
-    def action_view_repairs(self):
-        return self._list_action(
-            "repair.order", "aftersales_ticket_id", self, _("Off-Site Repairs")
-        )
-
-    def action_view_solutions(self):
-        return self._list_action(
-            "aftersales.solution", "category_id", self.category_id, _("Known Solutions")
-        )
+    def _aftersales_archive_key(self, field):
+        return self.category_id if field == "solution_count" else self
 
     def _close(self):
         """Move to the team's first closing stage."""

@@ -72,5 +72,5 @@ class ResPartner(models.Model):
             ),
         }
 
-    def _aftersales_archive_key(self):
+    def _aftersales_archive_key(self, field):
         return self.commercial_partner_id

@@ -300,7 +300,9 @@ class TestOffSiteRepair(DispatchCase):
         back.with_context(skip_sms=True).button_validate()
         self.assertEqual(back.state, "done")
         self.assertEqual(
-            request.action_view_repairs()["domain"],
+            request.with_context(
+                aftersales_archive="repair_count"
+            ).action_aftersales_archive()["domain"],
             [("aftersales_ticket_id", "=", request.id)],
         )
 
@@ -504,16 +506,15 @@ class TestRequestSmartButtons(DispatchCase):
         )
         boxes = etree.fromstring(arch).xpath("//div[@name='button_box']")
         self.assertEqual(len(boxes), 1)
-        return set(boxes[0].xpath(".//button/@name"))
+        return set(boxes[0].xpath(".//button/@context"))
 
     def test_buttons_and_counts(self):
         request = self._request()
         self._plan(request)
         self.assertEqual(request.dispatch_count, 1)
         ours = {
-            "action_view_dispatches",
-            "action_view_loaners",
-            "action_view_solutions",
+            f"{{'aftersales_archive': '{field}'}}"
+            for field in ("dispatch_count", "aftersales_loaner_count", "solution_count")
         }
         for user in (self.engineer, self.back_office):
             with self.subTest(user=user.login):

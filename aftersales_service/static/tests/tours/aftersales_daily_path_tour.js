@@ -46,7 +46,7 @@ function dailyPath(serial, fault) {
         click(".modal button[name=action_plan_and_dispatch]", "Dispatch; the customer is told"),
         {
             content: "Back on the request, with its dispatch order",
-            trigger: "body:not(:has(.modal)) .o_form_view button[name=action_view_dispatches]",
+            trigger: "body:not(:has(.modal)) .o_form_view .oe_stat_button [name=dispatch_count]",
         },
     ];
     return [
