@@ -144,9 +144,7 @@ class HelpdeskTicket(models.Model):
     dispatch_ids = fields.One2many(
         "aftersales.dispatch", "ticket_id", string="Dispatch Orders"
     )
-    dispatch_count = fields.Integer(
-        string="Dispatch Orders", compute="_compute_aftersales_archive_counts"
-    )
+    dispatch_count = fields.Integer(compute="_compute_aftersales_archive_counts")
     reopen_count = fields.Integer(
         string="Reopened",
         readonly=True,
@@ -170,7 +168,7 @@ class HelpdeskTicket(models.Model):
         "aftersales.loaner", "ticket_id", string="Loaners"
     )
     aftersales_loaner_count = fields.Integer(
-        string="Loaners", compute="_compute_aftersales_archive_counts"
+        string="Loaner Count", compute="_compute_aftersales_archive_counts"
     )
 
     @api.depends("aftersales_contract_id", "company_id")

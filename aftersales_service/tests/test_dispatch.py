@@ -303,7 +303,7 @@ class TestOffSiteRepair(DispatchCase):
             request.with_context(
                 aftersales_archive="repair_count"
             ).action_aftersales_archive()["domain"],
-            [("aftersales_ticket_id", "=", request.id)],
+            [("aftersales_ticket_id", "in", request.ids)],
         )
 
     def test_from_a_dispatch_that_cannot_fix_it_on_site(self):
