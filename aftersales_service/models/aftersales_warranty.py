@@ -179,6 +179,19 @@ class AftersalesWarranty(models.Model):
         "The warranty duration must be a positive number.",
     )
 
+    @api.model
+    def _only_unit_of(self, partner):
+        """The unit of ``partner``'s company when it has exactly one under
+        warranty, else none."""
+        units = self.search(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("lot_id", "!=", False),
+            ],
+            limit=2,
+        ).lot_id
+        return units if len(units) == 1 else units.browse()
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_lots_have_no_warranty([vals.get("lot_id") for vals in vals_list])

@@ -469,23 +469,7 @@ class HelpdeskTicket(models.Model):
     def _onchange_partner_id_unit(self):
         """The caller's only unit is the one they call about."""
         if self.partner_id and not self.lot_id:
-            units = (
-                self.env["aftersales.warranty"]
-                .search(
-                    [
-                        (
-                            "partner_id",
-                            "=",
-                            self.partner_id.commercial_partner_id.id,
-                        ),
-                        ("lot_id", "!=", False),
-                    ],
-                    limit=2,
-                )
-                .lot_id
-            )
-            if len(units) == 1:
-                self.lot_id = units
+            self.lot_id = self.env["aftersales.warranty"]._only_unit_of(self.partner_id)
 
     @api.model_create_multi
     def create(self, vals_list):
