@@ -1,10 +1,15 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
-from .common import DispatchCase
+from .common import SIGNATURE, DispatchCase
 
 
 @tagged("post_install", "-at_install")
@@ -177,3 +182,43 @@ class TestDailyPath(DispatchCase):
             {"helpdesk-stages", "helpdesk-teams", "helpdesk-categories"} <= actions
             or self.env.ref("aftersales_service.menu_aftersales_stage").id in menus
         )
+
+    def test_the_default_dispatch_list_keeps_what_was_signed_lately(self):
+        """The dispatch list opens on what is still to do (the finished
+        orders awaiting the signature included) and what was signed this
+        week."""
+        Dispatch = self.env["aftersales.dispatch"].with_user(self.back_office)
+        action = self.env.ref("aftersales_service.action_aftersales_dispatch")
+        arch = Dispatch.get_views([(False, "search")])["views"]["search"]["arch"]
+        filters = {
+            node.get("name"): node.get("domain")
+            for node in etree.fromstring(arch).iter("filter")
+        }
+        today = fields.Date.context_today(Dispatch)
+        names = {"context_today": lambda: today, "relativedelta": relativedelta}
+        default = Domain.OR(
+            safe_eval(filters[key.removeprefix("search_default_")], names)
+            for key in safe_eval(action.context)
+            if key.startswith("search_default_")
+        )
+        to_sign, signed, old = (self._plan(self._request()) for __ in range(3))
+        for dispatch in to_sign | signed | old:
+            dispatch.action_dispatch()
+            dispatch.with_user(self.engineer).action_arrive()
+            dispatch.action_ids = [(0, 0, {"content": "Replaced the fuse."})]
+            dispatch.with_user(self.engineer).action_finish()
+        for dispatch in signed | old:
+            dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
+            dispatch.action_sign()
+        # Signed a month ago (a signed order can't be changed: the clock is
+        # set back in the database).
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE aftersales_dispatch SET signed_at = %s WHERE id = %s",
+            [fields.Datetime.now() - timedelta(days=30), old.id],
+        )
+        self.env.invalidate_all()
+        listed = Dispatch.search(
+            Domain.AND([default, [("id", "in", (to_sign | signed | old).ids)]])
+        )
+        self.assertEqual(listed, to_sign | signed)
