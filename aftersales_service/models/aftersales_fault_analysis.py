@@ -216,6 +216,7 @@ class AftersalesFaultAnalysis(models.Model):
             "first_time_fix": mean(present("first_time_fix_rate")),
             "satisfaction": mean(present("satisfaction_rate")),
             "loaners": sum(row["loaner_count"] for row in rows),
+            "service_life_failures": sum(1 for row in rows if row["in_service_life"]),
         }
 
     def _measure_labels(self):

@@ -70,6 +70,7 @@ class AftersalesKpi(models.Model):
         string="Satisfied (%)", aggregator="avg", readonly=True
     )
     loaner_count = fields.Integer(string="Loaners", readonly=True)
+    in_service_life = fields.Boolean(string="Failed Within Service Life", readonly=True)
     # When each step was done (empty until it is): a measure of a step not
     # reached is empty, where a list would show its 0.00.
     ack_done_at = fields.Datetime(string="Acknowledged On", readonly=True)
@@ -126,6 +127,7 @@ class AftersalesKpi(models.Model):
                                    THEN 100.0 ELSE 0.0 END) END
                        AS satisfaction_rate,
                    COALESCE(l.loaners, 0) AS loaner_count,
+                   COALESCE(t.aftersales_in_service_life, FALSE) AS in_service_life,
                    t.ack_done_at,
                    t.arrival_done_at,
                    t.arrival_deadline,

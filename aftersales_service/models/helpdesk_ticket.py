@@ -61,6 +61,13 @@ class HelpdeskTicket(models.Model):
     aftersales_unit_warranty_id = fields.Many2one(
         related="lot_id.warranty_id", string="Unit Warranty"
     )
+    aftersales_in_service_life = fields.Boolean(
+        string="Failed Within Service Life",
+        compute="_compute_aftersales_in_service_life",
+        store=True,
+        help="The unit failed within the years its product is guaranteed to serve "
+        "(E5).",
+    )
     aftersales_extension_ids = fields.One2many(
         "aftersales.warranty.extension", "ticket_id", string="Warranty Extensions"
     )
@@ -182,6 +189,21 @@ class HelpdeskTicket(models.Model):
                 )
             ticket.service_level_id = (
                 ticket.aftersales_contract_id.service_level_id or fallback[company]
+            )
+
+    @api.depends(
+        "reported_at",
+        "lot_id.warranty_id.acceptance_date",
+        "lot_id.product_id.aftersales_service_life_years",
+    )
+    def _compute_aftersales_in_service_life(self):
+        for ticket in self:
+            ticket.aftersales_in_service_life = bool(
+                ticket.lot_id
+                and ticket.reported_at
+                and ticket.lot_id._aftersales_in_service_life(
+                    fields.Date.context_today(ticket, ticket.reported_at)
+                )
             )
 
     @api.depends("partner_id.commercial_partner_id.aftersales_zone")

@@ -66,6 +66,13 @@ class ProductTemplate(models.Model):
         help="The spare parts this equipment uses. The stock floor of each spare "
         "follows the number of units in service that list it.",
     )
+    # E5: 主要设备能在正常使用情况下保证使用四年.
+    aftersales_service_life_years = fields.Integer(
+        string="Guaranteed Service Life (Years)",
+        help="Years from the unit's acceptance that it is guaranteed to serve in "
+        "normal use. A unit failing within them is flagged on its request and "
+        "counted in the quarterly analysis. 0: no guarantee.",
+    )
     aftersales_discontinued = fields.Boolean(
         string="Discontinued",
         help="No longer made or sold. Customers whose service ends are told the "
@@ -84,6 +91,19 @@ class ProductTemplate(models.Model):
     def _onchange_warranty_tracked(self):
         if self.warranty_tracked and self.is_storable:
             self.tracking = "serial"
+
+    @api.constrains("aftersales_service_life_years")
+    def _check_service_life(self):
+        for template in self:
+            if not 0 <= template.aftersales_service_life_years <= 50:
+                raise ValidationError(
+                    _(
+                        "Product %(product)s: the guaranteed service life is a number "
+                        "of years from 0 (none) to 50, not %(years)s.",
+                        product=template.display_name,
+                        years=template.aftersales_service_life_years,
+                    )
+                )
 
     @api.constrains("aftersales_contract", "aftersales_contract_months")
     def _check_contract_terms(self):

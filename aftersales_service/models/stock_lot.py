@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -211,6 +213,18 @@ class StockLot(models.Model):
                     )
                 )
         return flagged
+
+    def _aftersales_in_service_life(self, day):
+        """Whether ``day`` falls within the unit's guaranteed service life
+        (E5): the product's years from the unit's acceptance."""
+        self.ensure_one()
+        years = self.product_id.aftersales_service_life_years
+        accepted = self.warranty_id.acceptance_date
+        return bool(
+            years
+            and accepted
+            and accepted <= day < accepted + relativedelta(years=years)
+        )
 
     @api.model
     def _aftersales_flag_repeat_faults(self, tickets):

@@ -65,6 +65,10 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                 (_("Satisfied (%)"), stats["satisfaction"]),
                 (_("Repeat Faults"), stats["repeat_faults"]),
                 (_("Loaners Issued"), stats["loaners"]),
+                (
+                    _("Failures Within Guaranteed Service Life"),
+                    stats["service_life_failures"],
+                ),
             ):
                 sheet.write(row, 0, label, bold)
                 if value is not None:

@@ -6,6 +6,7 @@ from . import test_warranty_rules
 from . import test_request_clock
 from . import test_response_clock
 from . import test_daily_path
+from . import test_service_life
 from . import test_dispatch
 from . import test_tours
 from . import test_portal
