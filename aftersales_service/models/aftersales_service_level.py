@@ -83,8 +83,9 @@ class AftersalesServiceLevel(models.Model):
     offsite_turnaround_days = fields.Integer(
         string="Off-Site Repair Within (Days)",
         default=12,
-        help="Calendar days from the unit's arrival at the repair centre to its "
-        "shipping back (设备维修时间不超过12天).",
+        help="Days from the unit's arrival at the repair centre to its shipping "
+        "back (设备维修时间不超过12天): whole days on a 7×24 level, working days of "
+        "its calendar otherwise.",
     )
     description = fields.Html(translate=True)
 

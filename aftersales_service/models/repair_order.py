@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -20,7 +18,10 @@ class RepairOrder(models.Model):
     _clock_phases = ("aftersales_turnaround",)
     _clock_start_field = "aftersales_received_at"
     _clock_level_field = "aftersales_service_level_id"
-    _clock_target_depends = ("aftersales_service_level_id.offsite_turnaround_days",)
+    _clock_target_depends = (
+        "aftersales_service_level_id.offsite_turnaround_days",
+        "aftersales_service_level_id.calendar_id.hours_per_day",
+    )
     _clock_stop_depends = ("state",)
     _workflow_fields = (
         *clock_workflow_fields(_clock_phases),
@@ -101,16 +102,13 @@ class RepairOrder(models.Model):
                 or Level._default_for(repair.company_id)
             )
 
-    # The turnaround counts calendar days (不超过12天), whatever the level's
-    # clock for the requests.
-    def _clock_add_hours(self, level, moments):
-        return [start + timedelta(hours=hours) for start, hours in moments]
-
-    def _clock_hours_between(self, start, end):
-        return max((end - start).total_seconds() / 3600.0, 0.0)
-
     def _phase_target(self, phase):
-        return self.aftersales_service_level_id.offsite_turnaround_days * 24.0
+        """The turnaround's days (不超过12天) on the level's clock: whole days
+        on a 7×24 level, working days of its calendar otherwise (public
+        holidays excluded)."""
+        level = self.aftersales_service_level_id
+        day = 24.0 if level.around_the_clock else level.calendar_id.hours_per_day
+        return level.offsite_turnaround_days * day
 
     def _clock_stopped(self):
         return self.state == "cancel"

@@ -1,6 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -136,3 +136,68 @@ class TestOffSiteTurnaround(DispatchCase):
                 level.with_user(manager).offsite_turnaround_days = days
                 level.flush_recordset()
         self.assertEqual(level.offsite_turnaround_days, 12)
+
+    def _turnaround_deadline(self, level, received):
+        repair = self._sent_away()
+        repair.aftersales_ticket_id.service_level_id = level
+        repair.aftersales_inbound_picking_id.button_validate()
+        repair.aftersales_inbound_picking_id.date_done = received
+        self.assertEqual(repair.aftersales_service_level_id, level)
+        return repair.aftersales_turnaround_deadline
+
+    def test_the_turnaround_on_a_7x24_level(self):
+        level = self.env["aftersales.service.level"].create(
+            {"name": "Round the clock", "around_the_clock": True}
+        )
+        # Received Monday 1 March 2027, 10:00: twelve whole days later.
+        self.assertEqual(
+            self._turnaround_deadline(level, datetime(2027, 3, 1, 10)),
+            datetime(2027, 3, 13, 10),
+        )
+
+    def test_the_turnaround_in_working_days_with_a_public_holiday(self):
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": "Repair centre",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": end,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for start, end, period in (
+                        (8, 12, "morning"),
+                        (13, 17, "afternoon"),
+                    )
+                ],
+            }
+        )
+        # Wednesday 3 March 2027 is a public holiday.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "date_from": datetime(2027, 3, 3, 0),
+                "date_to": datetime(2027, 3, 3, 23, 59),
+            }
+        )
+        level = self.env["aftersales.service.level"].create(
+            {
+                "name": "Business hours",
+                "around_the_clock": False,
+                "calendar_id": calendar.id,
+                "offsite_turnaround_days": 2,
+            }
+        )
+        # Two working days are 16 hours: Monday 16-17 (1), Tuesday (8), no
+        # Wednesday, Thursday 8-12 and 13-16 (7): Thursday 16:00.
+        self.assertEqual(
+            self._turnaround_deadline(level, datetime(2027, 3, 1, 16)),
+            datetime(2027, 3, 4, 16),
+        )
