@@ -18,8 +18,14 @@ _logger = logging.getLogger(__name__)
 
 # The measures of the analysis: (KPI field, label), each given as mean and
 # 90th percentile.
-DURATIONS = ("response_hours", "arrival_hours", "repair_hours")
-PHASE_RATES = ("ack_met_rate", "plan_met_rate", "arrival_met_rate", "repair_met_rate")
+DURATIONS = ("response_hours", "arrival_hours", "repair_hours", "turnaround_hours")
+PHASE_RATES = (
+    "ack_met_rate",
+    "plan_met_rate",
+    "arrival_met_rate",
+    "repair_met_rate",
+    "turnaround_met_rate",
+)
 
 
 def percentile_90(values):

@@ -56,6 +56,17 @@ class AftersalesKpi(models.Model):
     repair_met_rate = fields.Float(
         string="Repaired In Time (%)", aggregator="avg", readonly=True
     )
+    turnaround_hours = fields.Float(
+        string="Off-Site Turnaround (h)",
+        aggregator="avg",
+        readonly=True,
+        help="The request's last off-site repair, from the unit's arrival at the "
+        "repair centre to its shipping back.",
+    )
+    turnaround_met_rate = fields.Float(
+        string="Off-Site Repairs In Time (%)", aggregator="avg", readonly=True
+    )
+    turnaround_done_at = fields.Datetime(string="Shipped Back On", readonly=True)
     first_time_fix_rate = fields.Float(
         string="First-Time Fix (%)", aggregator="avg", readonly=True
     )
@@ -82,6 +93,7 @@ class AftersalesKpi(models.Model):
     def _query(self):
         # The requests' response clocks measure themselves.
         clock = self.env["helpdesk.ticket"]
+        repairs = self.env["repair.order"]
         return SQL(
             """
             SELECT t.id AS id,
@@ -107,6 +119,9 @@ class AftersalesKpi(models.Model):
                    %(plan)s AS plan_met_rate,
                    %(arrival)s AS arrival_met_rate,
                    %(repair)s AS repair_met_rate,
+                   %(turnaround_hours)s AS turnaround_hours,
+                   %(turnaround)s AS turnaround_met_rate,
+                   rep.aftersales_turnaround_done_at AS turnaround_done_at,
                    CASE WHEN t.repair_done_at IS NOT NULL
                         THEN (CASE WHEN COALESCE(d.visits, 0) <= 1
                                     AND COALESCE(t.reopen_count, 0) = 0
@@ -137,6 +152,13 @@ class AftersalesKpi(models.Model):
               LEFT JOIN res_partner p ON p.id = t.partner_id
               LEFT JOIN stock_lot lot ON lot.id = t.lot_id
               JOIN res_company company ON company.id = t.company_id
+              -- The request's last off-site repair measures its turnaround.
+              LEFT JOIN LATERAL (SELECT *
+                                   FROM repair_order r
+                                  WHERE r.aftersales_ticket_id = t.id
+                                    AND r.state != 'cancel'
+                                  ORDER BY r.id DESC
+                                  LIMIT 1) rep ON TRUE
               LEFT JOIN (SELECT ticket_id, count(*) AS visits
                            FROM aftersales_dispatch
                           WHERE state != 'cancelled'
@@ -155,6 +177,8 @@ class AftersalesKpi(models.Model):
             plan=clock._clock_kpi_met_rate("t", "plan"),
             arrival=clock._clock_kpi_met_rate("t", "arrival"),
             repair=clock._clock_kpi_met_rate("t", "repair"),
+            turnaround_hours=repairs._clock_kpi_hours("rep", "aftersales_turnaround"),
+            turnaround=repairs._clock_kpi_met_rate("rep", "aftersales_turnaround"),
         )
 
     def init(self):

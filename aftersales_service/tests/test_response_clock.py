@@ -74,6 +74,57 @@ class TestOffSiteTurnaround(DispatchCase):
         self.assertFalse(repair.next_deadline)
         self.assertFalse(repair.clock_status)
 
+    def _shipped_back(self, repair):
+        repair.action_repair_start()
+        repair.action_repair_end()
+        repair.with_user(self.technician).action_aftersales_test_passed()
+        repair.action_aftersales_ship_back()
+        repair.aftersales_return_picking_id.with_context(
+            skip_sms=True
+        ).button_validate()
+
+    def test_the_kpis_and_the_quarter_count_the_turnaround(self):
+        on_time = self._received(days_ago=3)
+        late = self._received(days_ago=14, unit=self.other_unit)
+        for repair in on_time | late:
+            self._shipped_back(repair)
+        self.env.flush_all()
+        kpis = self.env["aftersales.kpi"].search(
+            [("ticket_id", "in", (on_time | late).aftersales_ticket_id.ids)]
+        )
+        by_request = {kpi.ticket_id: kpi for kpi in kpis}
+        self.assertEqual(
+            by_request[on_time.aftersales_ticket_id].turnaround_met_rate, 100
+        )
+        self.assertEqual(by_request[late.aftersales_ticket_id].turnaround_met_rate, 0)
+        self.assertAlmostEqual(
+            by_request[late.aftersales_ticket_id].turnaround_hours,
+            late.aftersales_turnaround_hours,
+        )
+        self.assertGreater(late.aftersales_turnaround_hours, 14 * 24 - 1)
+        # A request without an off-site repair has no turnaround at all.
+        plain = self._request(lot_id=self.unit.id)
+        self.env.flush_all()
+        plain_kpi = self.env["aftersales.kpi"].search([("ticket_id", "=", plain.id)])
+        self.assertFalse(plain_kpi.turnaround_done_at)
+        # The quarter's analysis: one of the two repairs was back in time.
+        today = fields.Date.context_today(plain)
+        analysis = self.env["aftersales.fault.analysis"].create(
+            {
+                "partner_id": self.customer.id,
+                "year": today.year,
+                "quarter": str((today.month - 1) // 3 + 1),
+            }
+        )
+        statistics = analysis._statistics()
+        self.assertEqual(statistics["sla"]["turnaround_met_rate"], 50)
+        mean, __ = statistics["durations"]["turnaround_hours"]
+        self.assertAlmostEqual(
+            mean,
+            (on_time.aftersales_turnaround_hours + late.aftersales_turnaround_hours)
+            / 2,
+        )
+
     def test_the_level_sets_the_target(self):
         repair = self._received()
         repair.aftersales_service_level_id.offsite_turnaround_days = 5
