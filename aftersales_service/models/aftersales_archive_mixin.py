@@ -42,7 +42,6 @@ class AftersalesArchiveMixin(models.AbstractModel):
         if field not in archive:
             raise UserError(_("Unknown part of the service archive."))
         model, domain = archive[field]
-        key = self._aftersales_archive_key(field)
         return {
             "type": "ir.actions.act_window",
             "res_model": model,
@@ -53,6 +52,4 @@ class AftersalesArchiveMixin(models.AbstractModel):
             ),
             "domain": domain,
             "view_mode": "list,form",
-            # What is made from the list belongs here too.
-            "context": {f"default_{domain[0][0]}": key.id},
         }

@@ -35,6 +35,7 @@ class AftersalesSolution(models.Model):
                 "product_id": ticket.lot_id.product_id.id,
                 "content": content,
                 "ticket_id": ticket.id,
+                "company_id": ticket.company_id.id,
             }
         )
 

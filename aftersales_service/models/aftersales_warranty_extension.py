@@ -128,7 +128,7 @@ class AftersalesWarrantyExtension(models.Model):
                     unit=ticket.lot_id.name,
                 )
             )
-        reported = fields.Date.context_today(ticket, ticket.create_date)
+        reported = fields.Date.context_today(ticket, ticket.reported_at)
         if warranty.end_date < reported:
             raise UserError(
                 _(

@@ -315,6 +315,13 @@ class HelpdeskTicket(models.Model):
                 )
 
     def write(self, vals):
+        if "name" in vals and not vals["name"]:
+            raise UserError(
+                _(
+                    "A request needs a title. Leave it empty only when you create "
+                    "the request: the reported fault's first line is used."
+                )
+            )
         closing = self.browse()
         new_stage = self.env["helpdesk.ticket.stage"].browse(vals.get("stage_id"))
         if new_stage.closed:

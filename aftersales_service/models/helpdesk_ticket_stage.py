@@ -21,6 +21,15 @@ class HelpdeskTicketStage(models.Model):
         "service is done, unless it is already further on.",
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "aftersales_pauses_clock" in vals:
+            # Its requests start or stop waiting for the customer now.
+            self.env["helpdesk.ticket"].search(
+                [("stage_id", "in", self.ids)]
+            )._sync_clock_pause()
+        return result
+
     @api.model
     def _aftersales_first(self, team, closed):
         """The first closing (or open) stage of ``team``."""

@@ -22,7 +22,7 @@ class RepairOrder(models.Model):
         "aftersales_service_level_id.offsite_turnaround_days",
         "aftersales_service_level_id.calendar_id.hours_per_day",
     )
-    _clock_stop_depends = ("state",)
+    _clock_stop_depends = ("state", "aftersales_return_picking_id.state")
     _workflow_fields = (
         *clock_workflow_fields(_clock_phases),
         "aftersales_inbound_picking_id",
@@ -44,10 +44,18 @@ class RepairOrder(models.Model):
     )
     # T6: off-site repair (异地修理): in, repaired, tested, back.
     aftersales_inbound_picking_id = fields.Many2one(
-        "stock.picking", string="Shipped In", readonly=True, copy=False
+        "stock.picking",
+        string="Shipped In",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
     aftersales_return_picking_id = fields.Many2one(
-        "stock.picking", string="Shipped Back", readonly=True, copy=False
+        "stock.picking",
+        string="Shipped Back",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
     aftersales_test_result = fields.Selection(
         [("passed", "Passed"), ("failed", "Failed")],
@@ -111,7 +119,10 @@ class RepairOrder(models.Model):
         return level.offsite_turnaround_days * day
 
     def _clock_stopped(self):
-        return self.state == "cancel"
+        # Cancelled, or the unit is back with the customer.
+        return (
+            self.state == "cancel" or self.aftersales_return_picking_id.state == "done"
+        )
 
     def _clock_phase_labels(self):
         return {"aftersales_turnaround": _("Off-Site Repair Turnaround")}

@@ -1,19 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "aftersales.archive.mixin"]
-    # Odoo's, and the number the caller rings from: the back office finds
-    # the customer by it.
-    _rec_names_search = [
-        "complete_name",
-        "email",
-        "ref",
-        "vat",
-        "company_registry",
-        "phone",
-    ]
 
     aftersales_zone = fields.Selection(
         [("city", "City"), ("county", "County")],
@@ -42,6 +33,14 @@ class ResPartner(models.Model):
     aftersales_training_count = fields.Integer(
         string="Trainings", compute="_compute_aftersales_archive_counts"
     )
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        """The back office finds the caller by the number they ring from."""
+        domain = super()._search_display_name(operator, value)
+        if value and operator in ("ilike", "=ilike") and domain is not NotImplemented:
+            domain = Domain.OR([domain, [("phone", operator, value)]])
+        return domain
 
     def _aftersales_archive(self):
         companies = self.commercial_partner_id.ids

@@ -168,20 +168,26 @@ class TestDailyPath(DispatchCase):
             menus = self.env["ir.ui.menu"].with_user(user).load_menus(False)
             self.assertEqual(menus["root"]["children"][0], after_sales.id)
             self.assertNotIn(helpdesk_app.id, menus)
-        # The helpdesk's screens are in After-Sales' configuration.
-        manager = new_test_user(
+        # The helpdesk's own users keep its screens, in After-Sales.
+        helpdesk_manager = new_test_user(
             self.env,
-            login="as_path_manager",
-            groups="aftersales_service.group_aftersales_manager",
+            login="as_path_helpdesk_manager",
+            groups="helpdesk_mgmt.group_helpdesk_manager",
         )
-        menus = self.env["ir.ui.menu"].with_user(manager).load_menus(False)
-        actions = {
-            menu["action_path"] for menu in menus.values() if "action_path" in menu
-        }
-        self.assertTrue(
-            {"helpdesk-stages", "helpdesk-teams", "helpdesk-categories"} <= actions
-            or self.env.ref("aftersales_service.menu_aftersales_stage").id in menus
-        )
+        menus = self.env["ir.ui.menu"].with_user(helpdesk_manager).load_menus(False)
+        for xmlid in (
+            "menu_aftersales_request",
+            "menu_aftersales_my_request",
+            "menu_aftersales_team_dashboard",
+            "menu_aftersales_request_analysis",
+            "menu_aftersales_stage",
+            "menu_aftersales_team",
+        ):
+            self.assertIn(self.env.ref(f"aftersales_service.{xmlid}").id, menus, xmlid)
+        for xmlid in ("menu_aftersales_settings", "menu_aftersales_kpi"):
+            self.assertNotIn(
+                self.env.ref(f"aftersales_service.{xmlid}").id, menus, xmlid
+            )
 
     def test_the_default_dispatch_list_keeps_what_was_signed_lately(self):
         """The dispatch list opens on what is still to do (the finished
@@ -222,3 +228,32 @@ class TestDailyPath(DispatchCase):
             Domain.AND([default, [("id", "in", (to_sign | signed | old).ids)]])
         )
         self.assertEqual(listed, to_sign | signed)
+
+    def test_a_request_keeps_a_title(self):
+        request = self._request()
+        with self.assertRaisesText(UserError, "A request needs a title"):
+            request.with_user(self.back_office).write({"name": False})
+        self.assertEqual(request.name, "Cabinet down")
+
+    def test_no_visit_is_planned_for_a_closed_or_solved_request(self):
+        request = self._request()
+        request.with_user(self.back_office).action_solve_remotely()
+        request.sudo().write({"solved_remotely": True})
+        wizard = self._plan_form(request)
+        wizard.engineer_ids.add(self.engineer)
+        wizard = wizard.save()
+        with self.assertRaisesText(UserError, "solved remotely"):
+            wizard.action_plan_and_dispatch()
+        self.assertFalse(request.dispatch_ids)
+
+    def test_a_stage_that_starts_pausing_stops_its_requests_clocks(self):
+        request = self._request()
+        stage = request.stage_id
+        self.assertFalse(request.paused_since)
+        stage.aftersales_pauses_clock = True
+        self.assertTrue(request.clock_paused)
+        self.assertTrue(request.paused_since)
+        request.sudo().paused_since = fields.Datetime.now() - timedelta(hours=2)
+        stage.aftersales_pauses_clock = False
+        self.assertFalse(request.paused_since)
+        self.assertAlmostEqual(request.paused_hours, 2, places=1)
