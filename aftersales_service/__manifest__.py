@@ -65,6 +65,7 @@
         "views/aftersales_spare_request_views.xml",
         "views/aftersales_scrap_request_views.xml",
         "views/stock_warehouse_orderpoint_views.xml",
+        "views/stock_picking_views.xml",
         "views/stock_warehouse_views.xml",
         "views/aftersales_followup_plan_views.xml",
         "views/aftersales_followup_preset_views.xml",

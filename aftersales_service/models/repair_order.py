@@ -110,6 +110,19 @@ class RepairOrder(models.Model):
                 or Level._default_for(repair.company_id)
             )
 
+    def _aftersales_tell_customer(self, event):
+        """Tell the customer the unit is collected (``pickup``) or on its way
+        back (``shipped_back``), in their language."""
+        template = self.env.ref(f"aftersales_service.mail_template_repair_{event}")
+        # Whoever moves the unit need not follow the repair order.
+        for repair in self.sudo().filtered("partner_id"):
+            repair.message_post_with_source(
+                template,
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+
     def _phase_target(self, phase):
         """The turnaround's days (不超过12天) on the level's clock: whole days
         on a 7×24 level, working days of its calendar otherwise (public

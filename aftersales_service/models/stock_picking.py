@@ -1,5 +1,5 @@
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class StockPicking(models.Model):
@@ -8,15 +8,59 @@ class StockPicking(models.Model):
     aftersales_return_repair_ids = fields.One2many(
         "repair.order", "aftersales_return_picking_id", string="Repairs Shipped Back"
     )
+    aftersales_inbound_repair_ids = fields.One2many(
+        "repair.order", "aftersales_inbound_picking_id", string="Repairs Shipped In"
+    )
+    # E4: the company packs and ships the unit both ways (协助用户将设备打包、
+    # 起运往维修点).
+    aftersales_pickup_date = fields.Datetime(
+        string="Pickup On",
+        copy=False,
+        help="When the carrier collects the unit. Set on the way to the repair "
+        "centre, the customer is told.",
+    )
+    aftersales_packed = fields.Boolean(
+        string="Packed", copy=False, help="The unit is packed for transport."
+    )
+    aftersales_carrier = fields.Char(string="Carrier", copy=False)
+    aftersales_tracking_ref = fields.Char(
+        string="Tracking Reference",
+        copy=False,
+        help="The carrier's reference, once the transfer is done.",
+    )
+
+    @api.constrains("aftersales_tracking_ref", "state")
+    def _check_aftersales_tracking_ref(self):
+        for picking in self:
+            if picking.aftersales_tracking_ref and picking.state != "done":
+                raise ValidationError(
+                    _(
+                        "Transfer %(name)s: enter the tracking reference once the "
+                        "transfer is done.",
+                        name=picking.name,
+                    )
+                )
+
+    def write(self, vals):
+        picked_up = self.browse()
+        if vals.get("aftersales_pickup_date"):
+            picked_up = self.filtered(lambda p: not p.aftersales_pickup_date)
+        result = super().write(vals)
+        # The carrier comes for the unit: the customer is told.
+        picked_up.aftersales_inbound_repair_ids._aftersales_tell_customer("pickup")
+        return result
 
     def _action_done(self):
         # A repaired unit goes back only after it passed its test.
         self.aftersales_return_repair_ids._aftersales_check_tested()
         result = super()._action_done()
-        # Shipped back: the off-site repair's turnaround is over.
-        self.filtered(
+        # Shipped back: the off-site repair's turnaround is over, and the
+        # customer is told.
+        shipped = self.filtered(
             lambda p: p.state == "done"
-        ).aftersales_return_repair_ids.sudo()._complete_phase("aftersales_turnaround")
+        ).aftersales_return_repair_ids
+        shipped.sudo()._complete_phase("aftersales_turnaround")
+        shipped._aftersales_tell_customer("shipped_back")
         return result
 
     @api.model

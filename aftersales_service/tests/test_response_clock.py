@@ -125,6 +125,50 @@ class TestOffSiteTurnaround(DispatchCase):
             / 2,
         )
 
+    def _notices(self, repair):
+        """What was sent to the customer from the repair order."""
+        return repair.message_ids.filtered(
+            lambda m: m.message_type == "comment" and repair.partner_id in m.partner_ids
+        )
+
+    def test_the_customer_is_told_at_pickup_and_shipment_back(self):
+        repair = self._sent_away()
+        inbound = repair.aftersales_inbound_picking_id
+        self.assertFalse(self._notices(repair))
+        inbound.write(
+            {
+                "aftersales_pickup_date": fields.Datetime.now(),
+                "aftersales_packed": True,
+                "aftersales_carrier": "SF Express",
+            }
+        )
+        pickup = self._notices(repair)
+        self.assertEqual(len(pickup), 1)
+        self.assertIn("collected", pickup.subject)
+        self.assertIn("SF Express", pickup.body)
+        # Moving the pickup tells the customer nothing new.
+        inbound.aftersales_pickup_date = fields.Datetime.now() + timedelta(hours=2)
+        self.assertEqual(self._notices(repair), pickup)
+        inbound.button_validate()
+        self._shipped_back(repair)
+        back = self._notices(repair) - pickup
+        self.assertEqual(len(back), 1)
+        self.assertIn("on its way back", back.subject)
+
+    def test_a_tracking_reference_once_the_transfer_is_done(self):
+        repair = self._sent_away()
+        inbound = repair.aftersales_inbound_picking_id
+        with (
+            self.assertRaisesText(ValidationError, "once the transfer is done"),
+            self.env.cr.savepoint(),
+        ):
+            inbound.aftersales_tracking_ref = "SF1234567890"
+        self.env.invalidate_all()
+        self.assertFalse(inbound.aftersales_tracking_ref)
+        inbound.button_validate()
+        inbound.aftersales_tracking_ref = "SF1234567890"
+        self.assertEqual(inbound.aftersales_tracking_ref, "SF1234567890")
+
     def test_the_level_sets_the_target(self):
         repair = self._received()
         repair.aftersales_service_level_id.offsite_turnaround_days = 5
