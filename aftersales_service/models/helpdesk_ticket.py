@@ -432,6 +432,8 @@ class HelpdeskTicket(models.Model):
 
     def _escalate_complaint(self):
         """A complaint (投诉) goes to the service manager at once."""
+        if not self:
+            return
         complaint = self.env.ref("aftersales_service.mail_activity_type_complaint")
         for ticket in self:
             manager = ticket._breach_supervisor()
