@@ -318,6 +318,23 @@ class StockCase(DispatchCase):
 class PortalCase(HttpCase):
     """The customer portal over HTTP."""
 
+    @classmethod
+    def _portal_contact(cls, customer, login, **values):
+        """A contact of ``customer`` with portal access (the login is the
+        password too)."""
+        contact = cls.env["res.partner"].create(
+            {"name": "Chen Jie", "parent_id": customer.id, "email": "cj@ex.com"}
+        )
+        user = new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups="base.group_portal",
+            partner_id=contact.id,
+            **values,
+        )
+        return contact, user
+
     def _csrf(self, url):
         """The CSRF token of the form on the page at ``url``."""
         return CSRF_TOKEN.search(self.url_open(url).text).group(1)

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import CSRF_TOKEN, SIGNATURE, AftersalesCase, PortalCase
 
@@ -13,16 +13,7 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "Chen Jie", "parent_id": cls.customer.id, "email": "cj@ex.com"}
-        )
-        cls.portal = new_test_user(
-            cls.env,
-            login="as_portal_docs",
-            password="as_portal_docs",
-            groups="base.group_portal",
-            partner_id=cls.contact.id,
-        )
+        cls.contact, cls.portal = cls._portal_contact(cls.customer, "as_portal_docs")
         cls.other = cls.env["res.partner"].create(
             {"name": "Zhoushan Shipyard", "is_company": True}
         )

@@ -3,8 +3,9 @@ import re
 import pytz
 from lxml import html
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
+from .common import PortalCase
 from .test_warranty_rules import RulesCase
 
 
@@ -13,23 +14,15 @@ def cells(row):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalPages(HttpCase, RulesCase):
+class TestPortalPages(PortalCase, RulesCase):
     """What a customer contact reads on the portal pages of their units and
     requests: each table with its column headers and plain values."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "Chen Jie", "parent_id": cls.customer.id, "email": "cj@ex.com"}
-        )
-        cls.portal = new_test_user(
-            cls.env,
-            login="as_portal_pages",
-            password="as_portal_pages",
-            groups="base.group_portal",
-            partner_id=cls.contact.id,
-            tz="Asia/Shanghai",
+        cls.contact, cls.portal = cls._portal_contact(
+            cls.customer, "as_portal_pages", tz="Asia/Shanghai"
         )
         cls.warranty = cls._accepted_unit("PP-001", 30)
         cls.request = cls.env["helpdesk.ticket"].create(
