@@ -820,6 +820,7 @@ def test_unit_archive_and_replacement(world):
     ("repair.order", "action_aftersales_test_failed"),
     ("repair.order", "action_aftersales_test_passed"),
     ("repair.order", "action_aftersales_ship_back"),
+    ("stock.picking", "write"),
 )
 def test_offsite_repair(world):
     ticket = world.ticket(world.delivered_unit(accepted=True))
@@ -833,6 +834,13 @@ def test_offsite_repair(world):
         "repair.order", "read", [repair], ["aftersales_inbound_picking_id"]
     )
     user = world.warehouse_user
+    # The carrier collects the unit: the customer is told.
+    assert user.call(
+        "stock.picking",
+        "write",
+        [inbound["aftersales_inbound_picking_id"][0]],
+        {"aftersales_pickup_date": world.moment(hours=1), "aftersales_packed": True},
+    )
     world.admin.call(
         "stock.picking",
         "button_validate",
@@ -1033,3 +1041,19 @@ def test_stock_configuration(world):
             "res.config.settings", "action_aftersales_update_spare_floors", [settings]
         )
     )
+
+
+@covers(("helpdesk.ticket.stage", "write"))
+def test_request_stages(world):
+    # The manager makes a stage wait for the customer, then not.
+    [stage] = world.admin.call(
+        "helpdesk.ticket.stage", "search", [("aftersales_pauses_clock", "=", False)]
+    )[:1]
+    manager = world.manager
+    for pauses in (True, False):
+        assert manager.call(
+            "helpdesk.ticket.stage",
+            "write",
+            [stage],
+            {"aftersales_pauses_clock": pauses},
+        )
