@@ -5,6 +5,7 @@ from .aftersales_coverage import (
     FAULT_CAUSES,
     LABOUR_POLICIES,
     PARTS_POLICIES,
+    POST_WARRANTY_POLICIES,
 )
 
 
@@ -45,6 +46,14 @@ class AftersalesCoverageMixin(models.AbstractModel):
         compute="_compute_aftersales_coverage",
         store=True,
     )
+    aftersales_post_warranty_policy = fields.Selection(
+        POST_WARRANTY_POLICIES,
+        string="Policy Applied",
+        compute="_compute_aftersales_coverage",
+        store=True,
+        help="Neither warranty nor contract: the post-warranty policy the prices "
+        "follow.",
+    )
     aftersales_warranty_id = fields.Many2one(
         "aftersales.warranty",
         string="Covering Warranty",
@@ -69,6 +78,10 @@ class AftersalesCoverageMixin(models.AbstractModel):
             "lot_id.aftersales_contract_ids.state",
             "lot_id.aftersales_contract_ids.date_start",
             "lot_id.aftersales_contract_ids.date_end",
+            # What a unit pays after its warranty (E2, E5).
+            "lot_id.product_id.aftersales_post_warranty_policy",
+            "lot_id.product_id.aftersales_service_life_years",
+            "lot_id.company_id.aftersales_post_warranty_policy",
         )
     )
     def _compute_aftersales_coverage(self):
@@ -94,3 +107,4 @@ class AftersalesCoverageMixin(models.AbstractModel):
             record.aftersales_labour_policy = coverage and coverage.labour
             record.aftersales_warranty_id = coverage and coverage.warranty
             record.aftersales_contract_id = coverage and coverage.contract
+            record.aftersales_post_warranty_policy = coverage and coverage.policy

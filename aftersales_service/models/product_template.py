@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .aftersales_coverage import POST_WARRANTY_POLICIES
 from .aftersales_warranty import WARRANTY_PERIODS
 
 
@@ -72,6 +73,12 @@ class ProductTemplate(models.Model):
         help="Years from the unit's acceptance that it is guaranteed to serve in "
         "normal use. A unit failing within them is flagged on its request and "
         "counted in the quarterly analysis. 0: no guarantee.",
+    )
+    aftersales_post_warranty_policy = fields.Selection(
+        POST_WARRANTY_POLICIES,
+        string="After the Warranty",
+        help="What a unit with neither warranty nor contract pays for a repair. "
+        "Empty: the company's setting.",
     )
     aftersales_discontinued = fields.Boolean(
         string="Discontinued",

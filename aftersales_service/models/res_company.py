@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .aftersales_coverage import POST_WARRANTY_POLICIES
 from .aftersales_warranty import WARRANTY_PERIODS
 
 
@@ -53,6 +54,15 @@ class ResCompany(models.Model):
         string="Part Warranty (Months)",
         default=12,
         help="Warranty of a part fitted under warranty, from the day it is fitted.",
+    )
+    aftersales_post_warranty_policy = fields.Selection(
+        POST_WARRANTY_POLICIES,
+        string="After the Warranty",
+        default="list",
+        required=True,
+        help="What a unit with neither warranty nor contract pays for a repair, "
+        "unless its product says otherwise. It ends with the product's "
+        "guaranteed service life.",
     )
     aftersales_extension_days = fields.Integer(
         string="Warranty Extension (Days)",

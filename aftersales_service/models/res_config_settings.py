@@ -19,6 +19,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_extension_days = fields.Integer(
         related="company_id.aftersales_extension_days", readonly=False
     )
+    aftersales_post_warranty_policy = fields.Selection(
+        related="company_id.aftersales_post_warranty_policy", readonly=False
+    )
     aftersales_service_level_id = fields.Many2one(
         related="company_id.aftersales_service_level_id", readonly=False
     )

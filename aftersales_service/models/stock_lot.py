@@ -170,14 +170,41 @@ class StockLot(models.Model):
         for contract in contracts:
             for lot in contract.lot_ids & self:
                 contract_of.setdefault(lot, contract)
+        # The post-warranty policy matters only to units nothing covers.
+        uncovered = self.filtered(
+            lambda lot: lot not in warranty_of and lot not in contract_of
+        )
+        policy_of = uncovered._aftersales_post_warranty_policies(date)
         return {
             lot: Coverage.decide(
                 warranty_of.get(lot, self.env["aftersales.warranty"]),
                 contract_of.get(lot, self.env["aftersales.contract"]),
                 cause,
+                policy_of.get(lot, False),
             )
             for lot in self
         }
+
+    def _aftersales_post_warranty_policies(self, date):
+        """What each unit pays on ``date`` with neither warranty nor contract
+        (E2): ``{lot: policy}``, its product's policy, else its company's,
+        until the product's guaranteed service life (E5) ends; list prices
+        after that. The same few queries whatever the number of units."""
+        fallback = self.env.company.aftersales_post_warranty_policy
+        policies = {}
+        for lot in self:
+            product = lot.product_id
+            if product.aftersales_service_life_years and not (
+                lot._aftersales_in_service_life(date)
+            ):
+                policies[lot] = "list"
+            else:
+                policies[lot] = (
+                    product.aftersales_post_warranty_policy
+                    or lot.company_id.aftersales_post_warranty_policy
+                    or fallback
+                )
+        return policies
 
     def _aftersales_check_repeat_fault(self, category):
         """A new failure of ``category``: flag the units that were already

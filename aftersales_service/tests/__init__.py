@@ -7,6 +7,7 @@ from . import test_request_clock
 from . import test_response_clock
 from . import test_daily_path
 from . import test_service_life
+from . import test_post_warranty
 from . import test_dispatch
 from . import test_tours
 from . import test_portal

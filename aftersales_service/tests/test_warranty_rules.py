@@ -119,7 +119,9 @@ class TestCoverage(RulesCase):
             self.in_warranty | self.expired | self.under_contract,
         ):
             self.env.invalidate_all()
-            with self.assertQueryCount(5):
+            # Warranties, contracts and, for the units nothing covers, their
+            # products' and company's post-warranty policy (E2).
+            with self.assertQueryCount(8):
                 result = units._aftersales_coverage(self._today())
             self.assertEqual(len(result), len(units))
 
