@@ -12,6 +12,7 @@ SIGNED_COVERAGE_FIELDS = {
     "aftersales_coverage": "signed_coverage",
     "aftersales_parts_policy": "signed_parts_policy",
     "aftersales_labour_policy": "signed_labour_policy",
+    "aftersales_post_warranty_policy": "signed_post_warranty_policy",
 }
 
 
@@ -51,6 +52,7 @@ class AftersalesDispatch(models.Model):
         "signed_coverage",
         "signed_parts_policy",
         "signed_labour_policy",
+        "signed_post_warranty_policy",
     )
 
     ticket_id = fields.Many2one(
@@ -140,6 +142,12 @@ class AftersalesDispatch(models.Model):
         compute="_compute_aftersales_coverage",
         compute_sudo=True,
     )
+    aftersales_post_warranty_policy = fields.Selection(
+        _request_selection("aftersales_post_warranty_policy"),
+        string="Policy Applied",
+        compute="_compute_aftersales_coverage",
+        compute_sudo=True,
+    )
     signed_coverage = fields.Selection(
         _request_selection("aftersales_coverage"),
         string="Coverage When Signed",
@@ -157,6 +165,13 @@ class AftersalesDispatch(models.Model):
     signed_labour_policy = fields.Selection(
         _request_selection("aftersales_labour_policy"),
         string="Labour Price When Signed",
+        compute="_compute_signed_coverage",
+        store=True,
+        copy=False,
+    )
+    signed_post_warranty_policy = fields.Selection(
+        _request_selection("aftersales_post_warranty_policy"),
+        string="Policy Applied When Signed",
         compute="_compute_signed_coverage",
         store=True,
         copy=False,

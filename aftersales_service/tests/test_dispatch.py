@@ -492,6 +492,33 @@ class TestTheEngineersForm(DispatchCase):
                     {"ticket_id": request.id, **values}
                 )
 
+    def test_the_post_warranty_policy_is_printed_and_kept_when_signed(self):
+        """E2 on the order: with neither warranty nor contract the order
+        names the policy the prices follow, and keeps it once signed."""
+        self.env.company.aftersales_post_warranty_policy = "labour_free"
+        request = self._request()
+        self.assertEqual(request.aftersales_coverage, "after_warranty")
+        dispatch = self._plan(request)
+        self.assertEqual(dispatch.aftersales_post_warranty_policy, "labour_free")
+        printed = self._printed_coverage(dispatch)
+        self.assertTrue(printed.startswith("After Warranty"), printed)
+        self.assertTrue(printed.endswith("Labour Free, Parts at Cost"), printed)
+        dispatch.action_dispatch()
+        dispatch.action_arrive()
+        dispatch.action_ids = [(0, 0, {"content": "Replaced PM-20"})]
+        dispatch.action_finish()
+        dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
+        dispatch.action_sign()
+        # The product now charges list prices: the request follows, not
+        # what was signed.
+        self.unit.product_id.aftersales_post_warranty_policy = "list"
+        self.assertEqual(request.aftersales_coverage, "none")
+        self.assertEqual(
+            (dispatch.aftersales_coverage, dispatch.aftersales_post_warranty_policy),
+            ("after_warranty", "labour_free"),
+        )
+        self.assertEqual(self._printed_coverage(dispatch), printed)
+
 
 class TestRequestSmartButtons(DispatchCase):
     """The request form shows the add-on's smart buttons in the one button
