@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL, format_list
+from odoo.tools import SQL, format_list, ormcache
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import run_in_batches
@@ -324,10 +324,12 @@ class AftersalesResponseClockMixin(models.AbstractModel):
                     }
                 )
 
+    @ormcache()
     def _clock_pause_triggers(self):
-        """The fields whose change may start or end a wait."""
+        """The fields whose change may start or end a wait (read once per
+        model: every write asks)."""
         depends = self._fields["clock_paused"].get_depends(self)[0]
-        return {path.split(".")[0] for path in depends}
+        return frozenset(path.split(".")[0] for path in depends)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -239,6 +239,22 @@ class DispatchCase(AftersalesCase):
             }
         )
 
+    def _finish(self, dispatch, work="Replaced the fuse.", engineer=None):
+        """Dispatch ``dispatch``; the engineers (``engineer``, else the
+        test's user) arrive, record ``work`` and finish."""
+        on_site = dispatch.with_user(engineer) if engineer else dispatch
+        dispatch.action_dispatch()
+        on_site.action_arrive()
+        dispatch.action_ids = [(0, 0, {"content": work})]
+        on_site.action_finish()
+        return dispatch
+
+    def _sign(self, dispatch, signer="Wang Wei"):
+        """The customer ``signer`` signs the finished ``dispatch``."""
+        dispatch.write({"signer_name": signer, "signature": SIGNATURE})
+        dispatch.action_sign()
+        return dispatch
+
     def _plan(self, request, user=None):
         form = Form(
             self.env["aftersales.service.plan"]

@@ -9,7 +9,7 @@ from odoo.fields import Domain
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import SIGNATURE, DispatchCase
+from .common import DispatchCase
 
 
 @tagged("post_install", "-at_install")
@@ -87,11 +87,7 @@ class TestDailyPath(DispatchCase):
         )
         self.assertEqual(self._plan_form(request).engineer_ids[:], self.other_engineer)
         # The engineer who last worked on the unit knows it.
-        done = self._plan(self._request())
-        done.action_dispatch()
-        done.with_user(self.engineer).action_arrive()
-        done.action_ids = [(0, 0, {"content": "Replaced the fuse."})]
-        done.with_user(self.engineer).action_finish()
+        self._finish(self._plan(self._request()), engineer=self.engineer)
         self.assertEqual(self._plan_form(request).engineer_ids[:], self.engineer)
         # The contract's engineer comes first.
         contract_engineer = new_test_user(
@@ -209,13 +205,9 @@ class TestDailyPath(DispatchCase):
         )
         to_sign, signed, old = (self._plan(self._request()) for __ in range(3))
         for dispatch in to_sign | signed | old:
-            dispatch.action_dispatch()
-            dispatch.with_user(self.engineer).action_arrive()
-            dispatch.action_ids = [(0, 0, {"content": "Replaced the fuse."})]
-            dispatch.with_user(self.engineer).action_finish()
+            self._finish(dispatch, engineer=self.engineer)
         for dispatch in signed | old:
-            dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
-            dispatch.action_sign()
+            self._sign(dispatch)
         # Signed a month ago (a signed order can't be changed: the clock is
         # set back in the database).
         self.env.flush_all()

@@ -217,13 +217,9 @@ class TestDispatchAccess(DispatchCase):
             groups="base.group_portal",
             partner_id=contact.id,
         )
-        signed = self._plan(self._request())
-        signed.action_dispatch()
-        signed.action_arrive()
-        signed.action_ids = [(0, 0, {"content": "Fixed"})]
-        signed.action_finish()
-        signed.write({"signer_name": "Chen Jie", "signature": SIGNATURE})
-        signed.action_sign()
+        signed = self._sign(
+            self._finish(self._plan(self._request()), "Fixed"), "Chen Jie"
+        )
         unsigned = self._plan(self._request())
         other_customer = self.env["res.partner"].create(
             {"name": "Other", "is_company": True}
@@ -456,13 +452,7 @@ class TestTheEngineersForm(DispatchCase):
         contract.action_start()
         request = self._request()
         self.assertEqual(request.aftersales_coverage, "contract")
-        dispatch = self._plan(request)
-        dispatch.action_dispatch()
-        dispatch.action_arrive()
-        dispatch.action_ids = [(0, 0, {"content": "Replaced PM-20"})]
-        dispatch.action_finish()
-        dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
-        dispatch.action_sign()
+        dispatch = self._sign(self._finish(self._plan(request), "Replaced PM-20"))
         self.assertEqual(self._printed_coverage(dispatch), "Covered by Contract")
 
         contract.action_cancel()
@@ -503,12 +493,7 @@ class TestTheEngineersForm(DispatchCase):
         printed = self._printed_coverage(dispatch)
         self.assertTrue(printed.startswith("After Warranty"), printed)
         self.assertTrue(printed.endswith("Labour Free, Parts at Cost"), printed)
-        dispatch.action_dispatch()
-        dispatch.action_arrive()
-        dispatch.action_ids = [(0, 0, {"content": "Replaced PM-20"})]
-        dispatch.action_finish()
-        dispatch.write({"signer_name": "Wang Wei", "signature": SIGNATURE})
-        dispatch.action_sign()
+        self._sign(self._finish(dispatch, "Replaced PM-20"))
         # The product now charges list prices: the request follows, not
         # what was signed.
         self.unit.product_id.aftersales_post_warranty_policy = "list"

@@ -10,7 +10,7 @@ from odoo.tests import BaseCase, new_test_user
 from odoo.tools.pdf import PdfFileReader
 
 from ..report.pdf_text import copyable_chinese
-from .test_dispatch import SIGNATURE, DispatchCase
+from .test_dispatch import DispatchCase
 
 # Debian's poppler-utils: the text a person copies or searches in a PDF.
 PDFTOTEXT = shutil.which("pdftotext")
@@ -112,13 +112,7 @@ class TestPrintedForms(DispatchCase):
         dispatch = self._plan(
             self._request(description="<p>3号柜电源模块跳闸，报警E21。</p>")
         )
-        dispatch.action_dispatch()
-        dispatch.action_arrive()
-        dispatch.action_ids = [(0, 0, {"content": "更换电源模块PM-20。"})]
-        dispatch.action_finish()
-        dispatch.write({"signer_name": "王伟", "signature": SIGNATURE})
-        dispatch.action_sign()
-        return dispatch
+        return self._sign(self._finish(dispatch, "更换电源模块PM-20。"), "王伟")
 
     @needs_pdftotext
     def test_the_chinese_order_copies_as_chinese(self):
