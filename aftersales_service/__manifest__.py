@@ -50,6 +50,7 @@
         "views/aftersales_part_warranty_views.xml",
         "views/aftersales_service_level_views.xml",
         "views/aftersales_contract_views.xml",
+        "views/aftersales_warranty_notice_views.xml",
         "views/sale_order_views.xml",
         "views/repair_order_views.xml",
         "views/helpdesk_ticket_views.xml",

@@ -912,6 +912,22 @@ def test_contract(world):
     assert user.call("aftersales.contract", "action_reset_draft", [draft]) is True
 
 
+@covers(("aftersales.warranty", "action_offer_extended_warranty"))
+def test_extended_warranty_quotation(world):
+    """The demo company quotes extended warranties with its product."""
+    warranty = world.warranty_of(world.delivered_unit(accepted=True))
+    user = world.account_manager
+    action = user.call(
+        "aftersales.warranty", "action_offer_extended_warranty", warranty
+    )
+    assert _is_action(action)
+    assert action["res_model"] == "sale.order"
+    # Quoted once: the second quotation is refused with a message.
+    assert "already have an extended-warranty quotation" in user.refused(
+        "aftersales.warranty", "action_offer_extended_warranty", warranty
+    )
+
+
 @covers(
     ("aftersales.followup.plan", "action_submit"),
     ("aftersales.followup.plan", "action_approve"),

@@ -11,6 +11,7 @@ from . import aftersales_part_warranty
 from . import aftersales_warranty_extension
 from . import aftersales_service_level
 from . import aftersales_contract
+from . import aftersales_warranty_notice
 from . import stock_lot
 from . import stock_move
 from . import stock_move_line

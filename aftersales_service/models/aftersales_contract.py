@@ -250,6 +250,9 @@ class AftersalesContract(models.Model):
             raise UserError(_("Only draft contracts can be started."))
         drafts.write({"state": "running"})
         drafts.previous_contract_id._mark_renewed()
+        self.env["aftersales.warranty.notice"].sudo().search(
+            [("contract_id", "in", drafts.ids)]
+        )._mark_renewed(drafts)
         return True
 
     @workflow_step
@@ -361,6 +364,89 @@ class AftersalesContract(models.Model):
                 )
             ],
         }
+
+    @api.model
+    def _covering_domain(self, day):
+        """The contracts that cover their units on ``day`` and go on: running,
+        or running out with their renewal notice sent."""
+        return [("state", "in", ("running", "to_renew")), ("date_end", ">=", day)]
+
+    @api.model
+    def _offer_extension(self, warranties, user):
+        """A draft extended-warranty contract (续保合同) for the units of
+        ``warranties``, one customer's, from the day after the first of their
+        warranties ends, with its quotation; ``user`` is the account manager.
+        The customer confirming the quotation starts the contract."""
+        warranties._check_extension_offer()
+        company = warranties.company_id
+        product = company.aftersales_extension_product_id
+        if not product:
+            raise UserError(
+                _(
+                    "Choose the Extended Warranty Product in the after-sales "
+                    "settings (Unit Warranty Renewal) first."
+                )
+            )
+        level = (
+            product.aftersales_service_level_id or company.aftersales_service_level_id
+        )
+        if not level:
+            raise UserError(
+                _(
+                    "Product %(product)s quotes extended warranties: give it a "
+                    "Contract Service Level.",
+                    product=product.display_name,
+                )
+            )
+        today = fields.Date.context_today(self)
+        start = max(min(warranties.mapped("end_date")) + timedelta(days=1), today)
+        end = start + relativedelta(
+            months=product.aftersales_contract_months or 12, days=-1
+        )
+        units = warranties.lot_id
+        contract = self.create(
+            {
+                "kind": "extended",
+                "partner_id": warranties.partner_id.id,
+                "company_id": company.id,
+                "user_id": user.id,
+                "service_level_id": level.id,
+                "product_id": product.id,
+                "date_start": start,
+                "date_end": end,
+                "amount": product.lst_price * len(units),
+                "lot_ids": [Command.set(units.ids)],
+            }
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": contract.partner_id.id,
+                "user_id": user.id,
+                "company_id": company.id,
+                "origin": contract.name,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "name": _(
+                                "%(product)s: %(contract)s, %(start)s to %(end)s, "
+                                "units %(units)s",
+                                product=product.display_name,
+                                contract=contract.name,
+                                start=format_date(self.env, start),
+                                end=format_date(self.env, end),
+                                units=format_list(self.env, units.mapped("name")),
+                            ),
+                            "product_uom_qty": len(units),
+                            "price_unit": product.lst_price,
+                            "aftersales_contract_id": contract.id,
+                        }
+                    )
+                ],
+            }
+        )
+        contract.sale_order_id = order
+        return contract
 
     @workflow_step
     def action_renew(self):

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date, format_list
 
 from .aftersales_integrity_mixin import workflow_step
+from .aftersales_roles import check_role
 
 WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
 
@@ -46,6 +47,8 @@ class AftersalesWarranty(models.Model):
         "accepted_by",
         "acceptance_reference",
         "end_date",
+        "renewal_notice_id",
+        "expiry_notice_id",
     )
     # What a manager may correct (Correct a Date), saying why.
     _correctable_fields = ("delivery_date", "acceptance_date")
@@ -163,6 +166,23 @@ class AftersalesWarranty(models.Model):
         compute="_compute_warranty_status",
         search="_search_warranty_status",
     )
+    # E1: the notices about the end of the unit's own warranty.
+    renewal_notice_id = fields.Many2one(
+        "aftersales.warranty.notice",
+        string="Renewal Notice",
+        readonly=True,
+        copy=False,
+        help="Sent before the warranty ends, with the extended-warranty offer, "
+        "when no running contract continues the cover.",
+    )
+    expiry_notice_id = fields.Many2one(
+        "aftersales.warranty.notice",
+        string="Expiry Notice",
+        readonly=True,
+        copy=False,
+        help="Sent when the warranty ended without renewal: what to watch for, "
+        "and the substitutes of discontinued products.",
+    )
     valid_on = fields.Date(
         string="In Warranty On",
         compute="_compute_valid_on",
@@ -173,6 +193,11 @@ class AftersalesWarranty(models.Model):
     _lot_unique = models.Constraint(
         "unique(lot_id)",
         "A serial number has one warranty only, and this one already has it.",
+    )
+    # The warranties that ended after their renewal notice and still wait for
+    # the expiry notice: a handful, whatever the installed base.
+    _expiry_notice_due_index = models.Index(
+        "(end_date) WHERE renewal_notice_id IS NOT NULL AND expiry_notice_id IS NULL"
     )
     _duration_positive = models.Constraint(
         "CHECK(duration > 0)",
@@ -361,6 +386,129 @@ class AftersalesWarranty(models.Model):
             ("acceptance_date", "<=", date),
             ("end_date", ">=", date),
         ]
+
+    @api.model
+    def _notice_domain(self, kind, today):
+        """The warranties due the ``kind`` notice (E1) on ``today``, while no
+        running contract covers their unit: the renewal notice from the
+        company's notice days before the end; the expiry notice once an end
+        that the renewal notice announced has passed (units that ended before
+        notices were sent get none)."""
+        covered = Domain(
+            "lot_id.aftersales_contract_ids",
+            "any",
+            self.env["aftersales.contract"]._covering_domain(today),
+        )
+        if kind == "expiry":
+            return (
+                Domain("state", "=", "accepted")
+                & Domain("renewal_notice_id", "!=", False)
+                & Domain("expiry_notice_id", "=", False)
+                & Domain("end_date", "<", today)
+                & ~covered
+            )
+        companies = self.env["res.company"].sudo().search([])
+        return (
+            Domain("state", "=", "accepted")
+            & Domain("renewal_notice_id", "=", False)
+            & Domain("partner_id", "!=", False)
+            & Domain("end_date", ">=", today)
+            & ~covered
+            & Domain.OR(
+                Domain("company_id", "=", company.id)
+                & Domain(
+                    "end_date",
+                    "<=",
+                    today + timedelta(days=company._aftersales_unit_notice_days()),
+                )
+                for company in companies
+            )
+        )
+
+    def action_offer_extended_warranty(self):
+        """Quote an extended warranty (续保合同) for these units of one
+        customer: a draft contract and its quotation, for the account manager
+        to send."""
+        check_role(
+            self.env,
+            "aftersales_service.group_aftersales_account_manager",
+            _("Only account managers quote extended warranties."),
+        )
+        contract = self.env["aftersales.contract"]._offer_extension(self, self.env.user)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": contract.sale_order_id.id,
+            "view_mode": "form",
+        }
+
+    def _check_extension_offer(self):
+        """Refuse an extended-warranty offer that has nothing to extend, or
+        that another contract or quotation already covers."""
+        if not self:
+            raise UserError(
+                _("Select the warranties to quote an extended warranty for.")
+            )
+        if (
+            len(self.partner_id) != 1
+            or not all(self.mapped("partner_id"))
+            or len(self.company_id) != 1
+        ):
+            raise UserError(
+                _(
+                    "An extended-warranty quotation is for the units of one "
+                    "customer: select the warranties of one customer."
+                )
+            )
+        awaiting = self.filtered(lambda w: w.state != "accepted")
+        if awaiting:
+            raise UserError(
+                _(
+                    "Units %(units)s await acceptance: their warranty has not "
+                    "started, so there is nothing to extend yet.",
+                    units=format_list(self.env, awaiting.lot_id.mapped("name")),
+                )
+            )
+        Contract = self.env["aftersales.contract"].sudo()
+        covering = Contract.search(
+            [
+                *Contract._covering_domain(fields.Date.context_today(self)),
+                ("lot_ids", "in", self.lot_id.ids),
+            ],
+            limit=1,
+        )
+        if covering:
+            raise UserError(
+                _(
+                    "Units %(units)s are still covered by contract %(contract)s "
+                    "until %(end)s: renew that contract instead.",
+                    units=format_list(
+                        self.env, (covering.lot_ids & self.lot_id).mapped("name")
+                    ),
+                    contract=covering.name,
+                    end=format_date(self.env, covering.date_end),
+                )
+            )
+        quoted = Contract.search(
+            [
+                ("kind", "=", "extended"),
+                ("state", "=", "draft"),
+                ("lot_ids", "in", self.lot_id.ids),
+                ("sale_order_id.state", "in", ("draft", "sent")),
+            ],
+            limit=1,
+        )
+        if quoted:
+            raise UserError(
+                _(
+                    "Units %(units)s already have an extended-warranty quotation, "
+                    "%(order)s: send it, or cancel it first.",
+                    units=format_list(
+                        self.env, (quoted.lot_ids & self.lot_id).mapped("name")
+                    ),
+                    order=quoted.sale_order_id.name,
+                )
+            )
 
     @api.constrains("duration", "manufacturer_duration")
     def _check_duration(self):

@@ -13,6 +13,7 @@ class ResCompany(models.Model):
     _number_bounds = {
         "aftersales_warranty_duration": (None, 1200),
         "aftersales_renewal_notice_days": (None, 366),
+        "aftersales_unit_notice_days": (None, 366),
         "aftersales_part_warranty_months": (None, 1200),
         "aftersales_extension_days": (None, 3650),
         "aftersales_loaner_hours": (None, 8760),
@@ -37,6 +38,20 @@ class ResCompany(models.Model):
         default=10,
         help="Days before a contract ends that the customer gets the written "
         "renewal notice and the account manager a renewal activity.",
+    )
+    aftersales_unit_notice_days = fields.Integer(
+        string="Unit Warranty Notice Days",
+        help="Days before a unit's own warranty ends that the customer gets the "
+        "written renewal notice with the extended-warranty offer, when no running "
+        "contract continues its cover. 0: the contracts' renewal notice days.",
+    )
+    aftersales_extension_product_id = fields.Many2one(
+        "product.product",
+        string="Extended Warranty Product",
+        domain="[('aftersales_contract', '=', True)]",
+        help="The contract product quoted for an extended warranty (续保合同) "
+        "when a unit's warranty is about to end: one per unit, at its price. "
+        "Without it, the account manager quotes by hand.",
     )
 
     aftersales_service_level_id = fields.Many2one(
@@ -102,6 +117,7 @@ class ResCompany(models.Model):
         "aftersales_repeat_fault_days",
         "aftersales_spare_floor_percent",
         "aftersales_renewal_notice_days",
+        "aftersales_unit_notice_days",
         "aftersales_part_warranty_months",
         "aftersales_extension_days",
     )
@@ -110,6 +126,13 @@ class ResCompany(models.Model):
             if company.aftersales_renewal_notice_days < 0:
                 raise ValidationError(
                     _("The renewal notice days cannot be negative (for example 10).")
+                )
+            if company.aftersales_unit_notice_days < 0:
+                raise ValidationError(
+                    _(
+                        "The unit warranty notice days cannot be negative (0 for "
+                        "the contracts' notice days)."
+                    )
                 )
             if company.aftersales_part_warranty_months <= 0:
                 raise ValidationError(
@@ -150,3 +173,8 @@ class ResCompany(models.Model):
                         "(for example 60)."
                     )
                 )
+
+    def _aftersales_unit_notice_days(self):
+        """Days before a unit's warranty ends that its renewal notice goes."""
+        self.ensure_one()
+        return self.aftersales_unit_notice_days or self.aftersales_renewal_notice_days

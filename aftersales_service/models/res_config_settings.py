@@ -13,6 +13,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_renewal_notice_days = fields.Integer(
         related="company_id.aftersales_renewal_notice_days", readonly=False
     )
+    aftersales_unit_notice_days = fields.Integer(
+        related="company_id.aftersales_unit_notice_days", readonly=False
+    )
+    aftersales_extension_product_id = fields.Many2one(
+        related="company_id.aftersales_extension_product_id", readonly=False
+    )
     aftersales_part_warranty_months = fields.Integer(
         related="company_id.aftersales_part_warranty_months", readonly=False
     )

@@ -57,15 +57,18 @@ class SaleOrderLine(models.Model):
 
     @workflow_step
     def _confirm_aftersales_contracts(self):
-        """Start the renewal contracts that these lines quote, and create the
-        contracts that contract products sell (as drafts: the account manager
-        checks the units and starts them). Contracts are the system's record
-        of the sale, whoever confirms it."""
+        """Start the renewals and extended warranties that these lines quote,
+        and create the contracts that contract products sell (as drafts: the
+        account manager checks the units and starts them). Contracts are the
+        system's record of the sale, whoever confirms it."""
         Contract = self.env["aftersales.contract"].sudo()
-        renewals = Contract.browse(self.aftersales_contract_id.ids).filtered(
-            lambda contract: contract.state == "draft" and contract.previous_contract_id
+        quoted = Contract.browse(self.aftersales_contract_id.ids).filtered(
+            lambda contract: (
+                contract.state == "draft"
+                and (contract.previous_contract_id or contract.kind == "extended")
+            )
         )
-        renewals.action_start()
+        quoted.action_start()
         selling = self.filtered(
             lambda line: (
                 not line.aftersales_contract_id and line.product_id.aftersales_contract

@@ -8,6 +8,7 @@ from . import test_response_clock
 from . import test_daily_path
 from . import test_service_life
 from . import test_post_warranty
+from . import test_warranty_notice
 from . import test_dispatch
 from . import test_tours
 from . import test_portal

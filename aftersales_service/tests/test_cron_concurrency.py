@@ -5,6 +5,7 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.fields import Domain
 from odoo.tests import TransactionCase
 
 from odoo.addons.aftersales_service.models import aftersales_locking
@@ -188,6 +189,120 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 ["__count"],
             )
             self.assertEqual(sorted(mails), [(cid, 1) for cid in sorted(ids)])
+
+    def test_unit_warranty_notices(self):
+        """Two weeks of one customer's units, taken two at a time: the runs
+        never notify a unit twice nor split a week; a week one run left to
+        the other is whole at the next run."""
+        ids = self._committed_units()
+        Warranty = type(self.env["aftersales.warranty"])
+        notice_domain = Warranty._notice_domain
+
+        def only_the_race(self, kind, today):
+            return notice_domain(self, kind, today) & Domain("id", "in", ids)
+
+        with patch.object(Warranty, "_notice_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "aftersales.warranty.notice",
+                "_cron_send_notices",
+                "aftersales_locking",
+                batch_size=2,
+            )
+            self.assertTrue(meanwhile, "the second run waited for the first")
+            self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+            self.assertEqual(self._units_noticed(ids), {0, 1})
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["aftersales.warranty.notice"]._cron_send_notices()
+        self.assertEqual(self._units_noticed(ids), {1})
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            notices = env["aftersales.warranty"].browse(ids).renewal_notice_id
+            self.assertEqual(
+                sorted(len(notice.warranty_ids) for notice in notices), [3, 3]
+            )
+            mails = env["mail.mail"].search_count(
+                [("model", "=", notices._name), ("res_id", "in", notices.ids)]
+            )
+            self.assertEqual(mails, 2)
+
+    def _units_noticed(self, ids):
+        """How many renewal notices each unit got, as a set of counts."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT w.id, count(r.notice_id)
+                     FROM aftersales_warranty w
+                     LEFT JOIN aftersales_warranty_notice_rel r
+                       ON r.warranty_id = w.id
+                    WHERE w.id IN %s
+                 GROUP BY w.id""",
+                [tuple(ids)],
+            )
+            return {count for __, count in cr.fetchall()}
+
+    def _committed_units(self):
+        """Six accepted units of the race's customer, committed: three end
+        tomorrow and three a week later."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            product = env["product.product"].create(
+                {"name": "Race Panel", "type": "consu", "tracking": "serial"}
+            )
+            self.addCleanup(self._remove_units, product.id)
+            lots = env["stock.lot"].create(
+                [{"name": f"RACE-UNIT-{n}", "product_id": product.id} for n in range(6)]
+            )
+            warranties = env["aftersales.warranty"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "partner_id": self.partner_id,
+                        "duration": 1,
+                        "period": "year",
+                    }
+                    for lot in lots
+                ]
+            )
+            today = fields.Date.context_today(product)
+            for week, units in enumerate((warranties[:3], warranties[3:])):
+                end = today + timedelta(days=1 + 7 * week)
+                units.record_acceptance(end - relativedelta(years=1), "Race")
+            return warranties.ids
+
+    def _remove_units(self, product_id):
+        """The race's units, their notices, offers and mails."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            warranties = env["aftersales.warranty"].search(
+                [("product_id", "=", product_id)]
+            )
+            notices = env["aftersales.warranty.notice"].search(
+                [("warranty_ids", "in", warranties.ids)]
+            )
+            for model, ids in (
+                (notices._name, notices.ids),
+                (warranties._name, warranties.ids),
+            ):
+                env["mail.mail"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.message"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.activity"].search(
+                    [("res_model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+            notices.sale_order_id.unlink()
+            # Sent notices and accepted warranties can't be deleted by users.
+            for table, ids in (
+                ("aftersales_contract", notices.contract_id.ids),
+                ("aftersales_warranty_notice", notices.ids),
+                ("aftersales_warranty", warranties.ids),
+            ):
+                if ids:
+                    cr.execute(f"DELETE FROM {table} WHERE id IN %s", [tuple(ids)])
+            env["stock.lot"].search([("product_id", "=", product_id)]).unlink()
+            env["product.product"].browse(product_id).unlink()
 
     def test_breach_escalations(self):
         Ticket = type(self.env["helpdesk.ticket"])
