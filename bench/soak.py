@@ -3,11 +3,13 @@
 batch, run it again, and prove that nothing was done twice or left out.
 
 Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
+                             [--units U]
 
 1. Creates the database from scratch (aftersales_service, no demo data).
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
-   today, and M approved follow-up plans with visits due.
-3. For each job (renewal notices, then follow-up visits): runs the method its
+   today, M approved follow-up plans with visits due, and U accepted units
+   whose own warranty's renewal notice is due.
+3. For each job (renewal notices, follow-up visits, unit notices): runs the method its
    scheduled action calls in an Odoo shell, kills that process as soon as the
    first batch is committed, runs it again to the end, and counts in SQL what
    each contract and plan got.
@@ -63,6 +65,15 @@ JOBS = {
         "unit": "plans",
         "progress": "SELECT count(DISTINCT plan_id) FROM aftersales_inspection",
     },
+    "units": {
+        "title": "Unit warranty notices",
+        "call": 'env["aftersales.warranty.notice"]._cron_send_notices',
+        "cron": "aftersales_service.ir_cron_warranty_notices",
+        "batch": 200,
+        "unit": "units",
+        "progress": """SELECT count(*) FROM aftersales_warranty
+                        WHERE renewal_notice_id IS NOT NULL""",
+    },
 }
 
 # What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
@@ -97,6 +108,36 @@ ACTIVITY_TYPES = """
      WHERE module = 'aftersales_service'
        AND name IN ('mail_activity_type_contract_renewal',
                     'mail_activity_type_pre_expiry_visit')"""
+# What the unit notices leave: per unit ``w``, and per notice ``n``; every
+# seeded unit must have exactly one of each, and every notice too.
+UNIT_TRACES = {
+    "notice": """
+        SELECT count(*) FROM aftersales_warranty_notice_rel r
+         WHERE r.warranty_id = w.id""",
+    "chatter note": """
+        SELECT count(*) FROM mail_message m
+         WHERE m.model = 'aftersales.warranty' AND m.res_id = w.id
+           AND m.body LIKE '%%Renewal notice WN/%%'""",
+}
+NOTICE_PER_NOTICE = {
+    "mail to the customer": """
+        SELECT count(*) FROM mail_mail mm
+          JOIN mail_message m ON m.id = mm.mail_message_id
+         WHERE m.model = 'aftersales.warranty.notice' AND m.res_id = n.id""",
+    "account manager's activity": """
+        SELECT count(*) FROM mail_activity a
+         WHERE a.res_model = 'aftersales.warranty.notice' AND a.res_id = n.id""",
+    "extended-warranty quotation": """
+        SELECT count(*) FROM sale_order_line l
+          JOIN aftersales_contract c ON c.id = l.aftersales_contract_id
+         WHERE c.id = n.contract_id AND l.order_id = n.sale_order_id""",
+}
+# Notices per customer and week: one each, never a week split in two.
+NOTICES_PER_WEEK = """
+    SELECT count(DISTINCT n.id) FROM aftersales_warranty w
+      JOIN aftersales_warranty_notice n ON n.id = w.renewal_notice_id
+     WHERE w.id = ANY(%s)
+  GROUP BY w.partner_id, date_trunc('week', w.end_date)"""
 VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
 ACTIVITIES_PER_VISIT = """
     SELECT count(a.id) FROM aftersales_inspection i
@@ -280,6 +321,67 @@ class Soak:
             }
             return all_contracts[:contracts].ids, visits
 
+    def seed_units(self, units):
+        """``units`` accepted units of a few customers each, whose one-year
+        warranty ends 1 to "notice days" days from now, and the product the
+        company quotes extended warranties with; return their warranties'
+        ids."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            today = fields.Date.context_today(env.user)
+            company = env.company
+            company.aftersales_extension_product_id = env["product.product"].create(
+                {
+                    "name": "Soak Extended Warranty",
+                    "type": "service",
+                    "list_price": 1200,
+                    "aftersales_contract": True,
+                    "aftersales_service_level_id": env.ref(
+                        "aftersales_service.service_level_standard"
+                    ).id,
+                }
+            )
+            manager = env["res.users"].search([("login", "=", "soak_account_manager")])
+            customers = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Soak Unit Customer {i}",
+                        "email": f"unit-customer{i}@example.com",
+                        "user_id": manager.id,
+                    }
+                    for i in range(max(units // 8, 1))
+                ]
+            )
+            product = env["product.product"].create(
+                {"name": "Soak Alarm Panel", "type": "consu", "tracking": "serial"}
+            )
+            lots = env["stock.lot"].create(
+                [
+                    {"name": f"SOAK-UNIT-{i:06d}", "product_id": product.id}
+                    for i in range(units)
+                ]
+            )
+            warranties = env["aftersales.warranty"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "partner_id": customers[i % len(customers)].id,
+                        "duration": 1,
+                        "period": "year",
+                    }
+                    for i, lot in enumerate(lots)
+                ]
+            )
+            notice_days = company._aftersales_unit_notice_days() or 1
+            for day in range(notice_days):
+                end = today + timedelta(days=1 + day)
+                warranties[day::notice_days].record_acceptance(
+                    end - relativedelta(years=1), "Soak"
+                )
+            return warranties.ids
+
     # Kill, restart ------------------------------------------------------------
 
     def run_killed_then_again(self, name, total):
@@ -385,6 +487,48 @@ class Soak:
             "visits: inspection per (plan, period)", counts
         ) + self.check_one_each("visits: engineer activity per inspection", activities)
 
+    def check_unit_notices(self, warranty_ids):
+        """Return the duplicates: extra copies of any trace of a unit notice,
+        and weeks split across notices."""
+        with self.cursor() as cr:
+            columns = ", ".join(f"({sql})" for sql in UNIT_TRACES.values())
+            cr.execute(
+                f"SELECT {columns} FROM aftersales_warranty w WHERE w.id = ANY(%s)",
+                [warranty_ids],
+            )
+            per_unit = cr.fetchall()
+            columns = ", ".join(f"({sql})" for sql in NOTICE_PER_NOTICE.values())
+            cr.execute(
+                f"SELECT {columns} FROM aftersales_warranty_notice n"
+                " WHERE n.id IN (SELECT renewal_notice_id FROM aftersales_warranty"
+                " WHERE id = ANY(%s))",
+                [warranty_ids],
+            )
+            per_notice = cr.fetchall()
+            cr.execute(NOTICES_PER_WEEK, [warranty_ids])
+            per_week = [count for (count,) in cr.fetchall()]
+        self.check("units: all seeded units found", len(per_unit) == len(warranty_ids))
+        self.check(
+            "units: customers' weeks share one notice",
+            len(per_notice) == len(per_week),
+            f"({len(per_notice)} notices for {len(per_week)} customer-weeks)",
+        )
+        return (
+            sum(
+                self.check_one_each(
+                    f"units: {trace} per unit", [row[i] for row in per_unit]
+                )
+                for i, trace in enumerate(UNIT_TRACES)
+            )
+            + sum(
+                self.check_one_each(
+                    f"units: {trace} per notice", [row[i] for row in per_notice]
+                )
+                for i, trace in enumerate(NOTICE_PER_NOTICE)
+            )
+            + self.check_one_each("units: notice per customer-week", per_week)
+        )
+
     def check_logs(self):
         """The project's log check: no WARNING or ERROR from Odoo."""
         logs = sorted(self.logs.glob("soak-*.log"))
@@ -444,11 +588,13 @@ def main():
     parser.add_argument("--db", default="aftersales_soak")
     parser.add_argument("--contracts", type=int, default=3000)
     parser.add_argument("--plans", type=int, default=1500)
+    parser.add_argument("--units", type=int, default=3000)
     args = parser.parse_args()
     # To be cut halfway, each job needs more than one batch.
     for option, count, job in (
         ("contracts", args.contracts, "renewal"),
         ("plans", args.plans, "visits"),
+        ("units", args.units, "units"),
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
@@ -464,6 +610,7 @@ def main():
         soak.create_database()
     with soak.phase("seed"):
         contract_ids, visits = soak.seed(args.contracts, args.plans)
+        warranty_ids = soak.seed_units(args.units)
     at_kill, after = soak.run_killed_then_again("renewal", args.contracts)
     with soak.phase("renewal: checks"):
         duplicates = soak.check_notices(contract_ids)
@@ -473,6 +620,10 @@ def main():
         duplicates = soak.check_visits(visits)
     size = f"{args.plans} plans, {len(visits)} visits due"
     jobs.append(("visits", size, at_kill, after, duplicates))
+    at_kill, after = soak.run_killed_then_again("units", args.units)
+    with soak.phase("units: checks"):
+        duplicates = soak.check_unit_notices(warranty_ids)
+    jobs.append(("units", f"{args.units} units", at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

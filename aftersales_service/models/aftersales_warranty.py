@@ -169,7 +169,6 @@ class AftersalesWarranty(models.Model):
     # E1: the notices about the end of the unit's own warranty.
     renewal_notice_id = fields.Many2one(
         "aftersales.warranty.notice",
-        string="Renewal Notice",
         readonly=True,
         copy=False,
         help="Sent before the warranty ends, with the extended-warranty offer, "
@@ -177,7 +176,6 @@ class AftersalesWarranty(models.Model):
     )
     expiry_notice_id = fields.Many2one(
         "aftersales.warranty.notice",
-        string="Expiry Notice",
         readonly=True,
         copy=False,
         help="Sent when the warranty ended without renewal: what to watch for, "
