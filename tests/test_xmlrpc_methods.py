@@ -526,6 +526,46 @@ def test_dispatch_order_cancelled_or_sent_to_repair(world):
     assert user.call("aftersales.dispatch", "action_offsite_repair", [dispatch])
 
 
+@covers(
+    ("aftersales.dispatch", "action_aftersales_unrepairable"),
+    ("repair.order", "action_aftersales_unrepairable"),
+    ("aftersales.unrepairable.finding", "action_record"),
+)
+def test_unrepairable_findings(world):
+    """E3: the engineer on site, then the repair centre, find a unit under
+    warranty can't be repaired; each unit is then due for a free
+    replacement."""
+    engineer = world.engineer
+    dispatch = world.dispatch(world.ticket(world.delivered_unit(accepted=True)))
+    world.back_office.call("aftersales.dispatch", "action_dispatch", [dispatch])
+    engineer.call("aftersales.dispatch", "action_arrive", [dispatch])
+    repair_unit = world.delivered_unit(accepted=True)
+    ticket = world.ticket(repair_unit)
+    world.back_office.call("helpdesk.ticket", "action_offsite_repair", [ticket])
+    [repair] = world.admin.call(
+        "repair.order", "search", [("aftersales_ticket_id", "=", ticket)]
+    )
+    for user, model, document in (
+        (engineer, "aftersales.dispatch", dispatch),
+        (world.warehouse_user, "repair.order", repair),
+    ):
+        action = user.call(model, "action_aftersales_unrepairable", [document])
+        assert action["res_model"] == "aftersales.unrepairable.finding"
+        wizard = user.call(
+            "aftersales.unrepairable.finding",
+            "create",
+            {
+                "res_model": model,
+                "res_id": document,
+                "evidence": "Main board burnt; a new power module did not help.",
+            },
+        )
+        assert _is_action(
+            user.call("aftersales.unrepairable.finding", "action_record", [wizard])
+        )
+    assert world.read("stock.lot", repair_unit, "aftersales_replacement_due")
+
+
 # Spare parts -----------------------------------------------------------------
 
 

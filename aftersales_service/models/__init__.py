@@ -7,6 +7,7 @@ from . import res_config_settings
 from . import product_template
 from . import aftersales_warranty
 from . import aftersales_coverage_mixin
+from . import aftersales_unrepairable_mixin
 from . import aftersales_part_warranty
 from . import aftersales_warranty_extension
 from . import aftersales_service_level

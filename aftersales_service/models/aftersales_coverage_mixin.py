@@ -75,6 +75,7 @@ class AftersalesCoverageMixin(models.AbstractModel):
             # What covers the unit can change after the fault was reported.
             "lot_id.warranty_ids.state",
             "lot_id.warranty_ids.end_date",
+            "lot_id.warranty_ids.closed_on",
             "lot_id.aftersales_contract_ids.state",
             "lot_id.aftersales_contract_ids.date_start",
             "lot_id.aftersales_contract_ids.date_end",

@@ -4,6 +4,7 @@ from odoo.tools import html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_selections import FAULT_NATURES, SEVERITIES
+from .aftersales_unrepairable_mixin import UNREPAIRABLE_FIELDS
 
 # The coverage the order shows and prints, as the request decides it (W6),
 # and where the order keeps it when the customer signs:
@@ -36,6 +37,7 @@ class AftersalesDispatch(models.Model):
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
+        "aftersales.unrepairable.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -53,6 +55,7 @@ class AftersalesDispatch(models.Model):
         "signed_parts_policy",
         "signed_labour_policy",
         "signed_post_warranty_policy",
+        *UNREPAIRABLE_FIELDS,
     )
 
     ticket_id = fields.Many2one(
@@ -537,6 +540,41 @@ class AftersalesDispatch(models.Model):
         """The unit can't be repaired on site: send it to the repair centre."""
         self.ensure_one()
         return self.ticket_id.action_offsite_repair()
+
+    # E3: the engineers on site find the unit can't be repaired.
+
+    def _aftersales_unrepairable_check(self, env):
+        if not env.su and env.user not in self.engineer_ids:
+            raise UserError(
+                _(
+                    "Only the engineers of dispatch order %(name)s record that its "
+                    "unit can't be repaired.",
+                    name=self.name,
+                )
+            )
+        if self.state not in ("on_site", "done"):
+            raise UserError(
+                _(
+                    "Dispatch order %(name)s is %(state)s: the engineers record "
+                    "that the unit can't be repaired on site, from their arrival "
+                    "until the customer signs.",
+                    name=self.name,
+                    state=dict(self._fields["state"]._description_selection(env))[
+                        self.state
+                    ],
+                )
+            )
+
+    def _aftersales_unrepairable_fault(self):
+        request = self.ticket_id
+        moment = request.reported_at or request.create_date
+        return (
+            fields.Date.context_today(self, moment),
+            request.aftersales_fault_cause,
+        )
+
+    def _aftersales_unrepairable_ticket(self):
+        return self.ticket_id
 
     def _get_report_base_filename(self):
         self.ensure_one()

@@ -11,6 +11,11 @@ from .aftersales_integrity_mixin import workflow_step
 from .aftersales_roles import check_role
 
 WARRANTY_PERIODS = [("month", "Months"), ("year", "Years")]
+# The warranty of a unit delivered free in place of another (W5, E3).
+REPLACEMENT_WARRANTIES = [
+    ("new_term", "A New Term"),
+    ("rest_of_term", "The Rest of the Old Term"),
+]
 
 
 def add_period(start, duration, period):
@@ -49,6 +54,10 @@ class AftersalesWarranty(models.Model):
         "end_date",
         "renewal_notice_id",
         "expiry_notice_id",
+        "closed_on",
+        "replaces_warranty_id",
+        "replaced_by_warranty_id",
+        "continued_end_date",
     )
     # What a manager may correct (Correct a Date), saying why.
     _correctable_fields = ("delivery_date", "acceptance_date")
@@ -96,7 +105,11 @@ class AftersalesWarranty(models.Model):
     )
     delivery_date = fields.Datetime(readonly=True)
     state = fields.Selection(
-        [("awaiting", "Awaiting Acceptance"), ("accepted", "Accepted")],
+        [
+            ("awaiting", "Awaiting Acceptance"),
+            ("accepted", "Accepted"),
+            ("closed", "Closed"),
+        ],
         string="Status",
         default="awaiting",
         required=True,
@@ -162,6 +175,7 @@ class AftersalesWarranty(models.Model):
             ("awaiting", "Awaiting Acceptance"),
             ("valid", "In Warranty"),
             ("expired", "Expired"),
+            ("closed", "Closed"),
         ],
         compute="_compute_warranty_status",
         search="_search_warranty_status",
@@ -186,6 +200,41 @@ class AftersalesWarranty(models.Model):
         compute="_compute_valid_on",
         search="_search_valid_on",
         help="Search only: finds the warranties that cover the given date.",
+    )
+
+    # E3 and W5: a unit replaced free. The old unit's warranty is closed when
+    # the replacement is delivered; the new unit's warranty keeps the rest of
+    # the old term or starts a new one (the company's setting).
+    closed_on = fields.Date(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The day the warranty stopped covering the unit, before its end: "
+        "the day its free replacement was delivered. It covers the faults "
+        "that occurred before.",
+    )
+    replaced_by_warranty_id = fields.Many2one(
+        "aftersales.warranty",
+        string="Replaced By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The warranty of the unit delivered free in place of this one.",
+    )
+    replaces_warranty_id = fields.Many2one(
+        "aftersales.warranty",
+        string="Replaces",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The warranty of the unit this one was delivered free in place of.",
+    )
+    continued_end_date = fields.Date(
+        string="Continues the Old Term To",
+        readonly=True,
+        copy=False,
+        help="A replacement unit that keeps the rest of the old unit's term: the "
+        "day that term ended. It takes the place of the product's duration.",
     )
 
     _lot_unique = models.Constraint(
@@ -261,6 +310,7 @@ class AftersalesWarranty(models.Model):
         "acceptance_date",
         "duration",
         "period",
+        "continued_end_date",
         "manufacturer_end_date",
         "extension_ids.days",
         "extension_ids.state",
@@ -272,37 +322,56 @@ class AftersalesWarranty(models.Model):
                     "days"
                 )
             )
-            own_end = add_period(
-                warranty.acceptance_date, warranty.duration, warranty.period
-            )
+            own_end = warranty._own_end_date()
             ends = [d for d in (own_end, warranty.manufacturer_end_date) if d]
             warranty.end_date = own_end and max(ends) + timedelta(
                 days=warranty.extension_days
             )
 
-    @api.depends("end_date")
+    def _own_end_date(self):
+        """The end of the unit's own term, before the manufacturer's and the
+        extensions: acceptance plus the duration, or the end of the old
+        unit's term that a replacement continues."""
+        self.ensure_one()
+        if self.continued_end_date and self.acceptance_date:
+            return self.continued_end_date
+        return add_period(self.acceptance_date, self.duration, self.period)
+
+    @api.depends(
+        "end_date",
+        "state",
+        "closed_on",
+        "replaced_by_warranty_id",
+        "replaces_warranty_id",
+        "continued_end_date",
+    )
     def _compute_end_date_explanation(self):
         for warranty in self:
+            replaces = warranty.replaces_warranty_id.sudo()
             if not warranty.acceptance_date:
-                warranty.end_date_explanation = _(
-                    "The warranty starts when the customer accepts the unit."
-                )
+                lines = [_("The warranty starts when the customer accepts the unit.")]
+                if replaces:
+                    lines.insert(0, warranty._replacement_line())
+                warranty.end_date_explanation = "\n".join(lines)
                 continue
-            period = dict(self._fields["period"]._description_selection(self.env))[
-                warranty.period
-            ]
-            own_end = add_period(
-                warranty.acceptance_date, warranty.duration, warranty.period
-            )
-            lines = [
-                _(
-                    "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
-                    date=format_date(self.env, warranty.acceptance_date),
-                    duration=warranty.duration,
-                    period=period,
-                    end=format_date(self.env, own_end),
-                )
-            ]
+            own_end = warranty._own_end_date()
+            if warranty.continued_end_date:
+                lines = [warranty._replacement_line()]
+            else:
+                period = dict(self._fields["period"]._description_selection(self.env))[
+                    warranty.period
+                ]
+                lines = [
+                    _(
+                        "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
+                        date=format_date(self.env, warranty.acceptance_date),
+                        duration=warranty.duration,
+                        period=period,
+                        end=format_date(self.env, own_end),
+                    )
+                ]
+                if replaces:
+                    lines.insert(0, warranty._replacement_line())
             base = own_end
             if (
                 warranty.manufacturer_end_date
@@ -336,14 +405,49 @@ class AftersalesWarranty(models.Model):
             lines.append(
                 _("Ends on %(end)s", end=format_date(self.env, warranty.end_date))
             )
+            if warranty.state == "closed":
+                lines.append(warranty._closing_line())
             warranty.end_date_explanation = "\n".join(lines)
 
-    @api.depends("state", "acceptance_date", "end_date")
+    def _replacement_line(self):
+        """The explanation's line of a replacement unit's warranty: which
+        unit it replaces and which term it follows."""
+        self.ensure_one()
+        replaces = self.replaces_warranty_id.sudo()
+        if self.continued_end_date:
+            return _(
+                "Replaces unit %(unit)s (%(reason)s): started on its delivery, "
+                "%(date)s, with the rest of the old term, to %(end)s.",
+                unit=replaces.lot_id.name,
+                reason=replaces.lot_id._aftersales_replacement_reason_text(),
+                date=format_date(self.env, self.acceptance_date),
+                end=format_date(self.env, self.continued_end_date),
+            )
+        return _(
+            "Replaces unit %(unit)s (%(reason)s): a new term, from the "
+            "customer's acceptance.",
+            unit=replaces.lot_id.name,
+            reason=replaces.lot_id._aftersales_replacement_reason_text(),
+        )
+
+    def _closing_line(self):
+        """The explanation's line of a warranty closed by a replacement."""
+        self.ensure_one()
+        return _(
+            "Closed on %(date)s: replaced by unit %(unit)s (%(reason)s).",
+            date=format_date(self.env, self.closed_on),
+            unit=self.replaced_by_warranty_id.sudo().lot_id.name,
+            reason=self.lot_id.sudo()._aftersales_replacement_reason_text(),
+        )
+
+    @api.depends("state", "acceptance_date", "end_date", "closed_on")
     def _compute_warranty_status(self):
         today = fields.Date.context_today(self)
         for warranty in self:
             if warranty.state == "awaiting":
                 warranty.warranty_status = "awaiting"
+            elif warranty.state == "closed" and warranty.closed_on <= today:
+                warranty.warranty_status = "closed"
             elif warranty.end_date and warranty.end_date >= today:
                 warranty.warranty_status = "valid"
             else:
@@ -359,6 +463,7 @@ class AftersalesWarranty(models.Model):
             "valid": Domain(self._domain_valid_on(today)),
             "expired": Domain("state", "=", "accepted")
             & Domain("end_date", "<", today),
+            "closed": Domain("state", "=", "closed") & Domain("closed_on", "<=", today),
         }
         return Domain.OR(domains[status] for status in value if status in domains)
 
@@ -378,9 +483,14 @@ class AftersalesWarranty(models.Model):
 
     @api.model
     def _domain_valid_on(self, date):
-        """Domain of the warranties that cover ``date``."""
+        """Domain of the warranties that cover ``date``. A warranty closed
+        by a free replacement still covers the days before it closed."""
         return [
+            "|",
             ("state", "=", "accepted"),
+            "&",
+            ("state", "=", "closed"),
+            ("closed_on", ">", date),
             ("acceptance_date", "<=", date),
             ("end_date", ">=", date),
         ]
@@ -458,7 +568,16 @@ class AftersalesWarranty(models.Model):
                     "customer: select the warranties of one customer."
                 )
             )
-        awaiting = self.filtered(lambda w: w.state != "accepted")
+        closed = self.filtered(lambda w: w.state == "closed")
+        if closed:
+            raise UserError(
+                _(
+                    "Units %(units)s were replaced free: their warranty is "
+                    "closed, and the replacement units have their own.",
+                    units=format_list(self.env, closed.lot_id.mapped("name")),
+                )
+            )
+        awaiting = self.filtered(lambda w: w.state == "awaiting")
         if awaiting:
             raise UserError(
                 _(
@@ -613,3 +732,72 @@ class AftersalesWarranty(models.Model):
             }
         )
         return True
+
+    @workflow_step
+    def _aftersales_take_over_replaced(self):
+        """These warranties were just created by the delivery of their
+        units. Those delivered by a free replacement order (W5, E3) take over
+        from the replaced unit's warranty: see ``_aftersales_replace``."""
+        orders = self.sale_order_id
+        if not orders:
+            return
+        replaced = (
+            self.env["stock.lot"]
+            .sudo()
+            .search([("aftersales_replacement_order_id", "in", orders.ids)])
+        )
+        for new in self.filtered("sale_order_id"):
+            old = replaced.filtered(
+                lambda lot, order=new.sale_order_id: (
+                    lot.aftersales_replacement_order_id == order
+                )
+            )[:1].warranty_id
+            if old and old.state != "closed" and not old.replaced_by_warranty_id:
+                new._aftersales_replace(old)
+
+    def _aftersales_replace(self, old):
+        """This warranty's unit was delivered free in place of ``old``'s.
+        Following the company's setting, this warranty keeps the rest of the
+        old term (it starts now, accepted, and ends when the old one would
+        have) or starts a new term once the customer accepts the unit. The
+        old warranty closes on the delivery day: it no longer covers the
+        old unit, save for the faults that occurred before."""
+        self.ensure_one()
+        day = self._delivery_day() or fields.Date.context_today(self)
+        vals = {"replaces_warranty_id": old.id}
+        setting = self.company_id.aftersales_replacement_warranty
+        if setting == "rest_of_term" and old.end_date:
+            vals.update(
+                {
+                    "state": "accepted",
+                    "acceptance_date": day,
+                    "acceptance_reference": old.name,
+                    "continued_end_date": old.end_date,
+                }
+            )
+        self.write(vals)
+        old.write(
+            {"state": "closed", "closed_on": day, "replaced_by_warranty_id": self.id}
+        )
+        reason = old.lot_id._aftersales_replacement_reason_text()
+        old.message_post(
+            body=_(
+                "Closed on %(date)s: unit %(unit)s was replaced free by unit "
+                "%(new)s (%(reason)s). The warranty still covers the faults that "
+                "occurred before.",
+                date=format_date(self.env, day),
+                unit=old.lot_id.name,
+                new=self.lot_id.name,
+                reason=reason,
+            )
+        )
+        old.lot_id.message_post(
+            body=_(
+                "Replaced free by unit %(new)s, delivered on %(date)s; the "
+                "warranty %(warranty)s is closed.",
+                new=self.lot_id.name,
+                date=format_date(self.env, day),
+                warranty=old.name,
+            )
+        )
+        self.message_post(body=self._replacement_line())

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_response_clock_mixin import clock_phase_fields, clock_workflow_fields
 from .aftersales_roles import check_role
+from .aftersales_unrepairable_mixin import UNREPAIRABLE_FIELDS
 
 
 class RepairOrder(models.Model):
@@ -13,6 +14,7 @@ class RepairOrder(models.Model):
         "aftersales.coverage.mixin",
         "aftersales.integrity.mixin",
         "aftersales.response.clock.mixin",
+        "aftersales.unrepairable.mixin",
     ]
     # E4: from the unit's arrival at the repair centre to its shipping back.
     _clock_phases = ("aftersales_turnaround",)
@@ -30,6 +32,7 @@ class RepairOrder(models.Model):
         "aftersales_test_result",
         "aftersales_tested_by_id",
         "aftersales_tested_at",
+        *UNREPAIRABLE_FIELDS,
     )
     _aftersales_coverage_date_field = "schedule_date"
 
@@ -193,7 +196,7 @@ class RepairOrder(models.Model):
             lambda r: r.lot_id and r.aftersales_fault_category_id
         ):
             repair.lot_id._aftersales_check_repeat_fault(
-                repair.aftersales_fault_category_id
+                repair.aftersales_fault_category_id, {repair.lot_id.id: repair}
             )
         return repairs
 
@@ -263,6 +266,42 @@ class RepairOrder(models.Model):
             "date_fitted": fields.Date.context_today(self, move.date),
             "months": self.company_id.aftersales_part_warranty_months,
         }
+
+    # E3: the repair centre finds the unit can't be repaired.
+
+    def _aftersales_unrepairable_check(self, env):
+        if not (
+            env.su
+            or env.user.has_group("stock.group_stock_user")
+            or env.user.has_group("aftersales_service.group_aftersales_user")
+        ):
+            raise UserError(
+                _(
+                    "Only the repair centre or the service back office record that "
+                    "the unit of repair %(name)s can't be repaired.",
+                    name=self.name,
+                )
+            )
+        if self.state in ("done", "cancel"):
+            raise UserError(
+                _(
+                    "Repair %(name)s is %(state)s: record that a unit can't be "
+                    "repaired on a repair in progress.",
+                    name=self.name,
+                    state=dict(self._fields["state"]._description_selection(env))[
+                        self.state
+                    ],
+                )
+            )
+
+    def _aftersales_unrepairable_fault(self):
+        return (
+            fields.Date.context_today(self, self.schedule_date),
+            self.aftersales_fault_cause,
+        )
+
+    def _aftersales_unrepairable_ticket(self):
+        return self.aftersales_ticket_id
 
     # Off-site repair --------------------------------------------------------
 

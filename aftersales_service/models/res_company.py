@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .aftersales_coverage import POST_WARRANTY_POLICIES
-from .aftersales_warranty import WARRANTY_PERIODS
+from .aftersales_warranty import REPLACEMENT_WARRANTIES, WARRANTY_PERIODS
 
 
 class ResCompany(models.Model):
@@ -109,6 +109,19 @@ class ResCompany(models.Model):
         default=3.0,
         help="Share of the units in service that the spares location keeps in "
         "stock, per spare (本地库存不少于服务总量3%的备品备件).",
+    )
+    aftersales_replacement_warranty = fields.Selection(
+        REPLACEMENT_WARRANTIES,
+        string="Replacement Unit's Warranty",
+        default="new_term",
+        required=True,
+        help="The warranty of a unit delivered free in place of one that can't "
+        "be repaired or failed again after two repairs. A new term (the "
+        "default): it starts afresh when the customer accepts the new unit, as "
+        "the three-guarantee rules (三包) restart the term on an exchange. The "
+        "rest of the old term: it starts on delivery, already accepted, and "
+        "ends when the old unit's warranty would have ended. Either way the "
+        "old unit's warranty closes on the delivery.",
     )
 
     @api.constrains(

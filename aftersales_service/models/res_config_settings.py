@@ -46,6 +46,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_spare_floor_percent = fields.Float(
         related="company_id.aftersales_spare_floor_percent", readonly=False
     )
+    aftersales_replacement_warranty = fields.Selection(
+        related="company_id.aftersales_replacement_warranty", readonly=False
+    )
 
     def action_aftersales_update_spare_floors(self):
         self.execute()

@@ -57,7 +57,8 @@ class StockMove(models.Model):
 
     def _create_unit_warranties(self):
         """Give each serial number delivered to a customer its warranty,
-        awaiting the customer's acceptance."""
+        awaiting the customer's acceptance (or, for a free replacement, as
+        the company's setting says)."""
         lines = self.filtered(
             lambda move: (
                 move.state == "done"
@@ -80,7 +81,8 @@ class StockMove(models.Model):
                 continue
             covered |= line.lot_id
             vals_list.append(line._prepare_aftersales_warranty_vals())
-        Warranty.create(vals_list)
+        # A free replacement's unit takes over from the unit it replaces.
+        Warranty.create(vals_list)._aftersales_take_over_replaced()
 
     def _offer_units_to_contracts(self):
         """Add the units (serial numbers with a unit warranty) delivered under

@@ -34,3 +34,4 @@ from . import test_database_objects
 from . import test_search_methods
 from . import test_integrity
 from . import test_public_methods
+from . import test_unrepairable

@@ -241,6 +241,17 @@ MATRIX = {
         "r---",
         "r---",
     ),
+    # Sent notices are the record of what the customer got: nobody edits them.
+    "aftersales.warranty.notice": (
+        "----",
+        "r---",
+        "r---",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "----",
+    ),
 }
 
 
