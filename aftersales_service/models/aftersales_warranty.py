@@ -444,7 +444,10 @@ class AftersalesWarranty(models.Model):
     def _compute_warranty_status(self):
         today = fields.Date.context_today(self)
         for warranty in self:
-            if warranty.state == "awaiting":
+            # Accepted on a day that is still to come where the user is.
+            if warranty.state == "awaiting" or (
+                warranty.acceptance_date and warranty.acceptance_date > today
+            ):
                 warranty.warranty_status = "awaiting"
             elif warranty.state == "closed" and warranty.closed_on <= today:
                 warranty.warranty_status = "closed"
@@ -458,11 +461,16 @@ class AftersalesWarranty(models.Model):
         if operator != "in":
             return NotImplemented
         today = fields.Date.context_today(self)
+        # As _compute_warranty_status decides, in SQL.
+        started = Domain("acceptance_date", "<=", today) & (
+            Domain("state", "=", "accepted")
+            | (Domain("state", "=", "closed") & Domain("closed_on", ">", today))
+        )
         domains = {
-            "awaiting": Domain("state", "=", "awaiting"),
+            "awaiting": Domain("state", "=", "awaiting")
+            | Domain("acceptance_date", ">", today),
             "valid": Domain(self._domain_valid_on(today)),
-            "expired": Domain("state", "=", "accepted")
-            & Domain("end_date", "<", today),
+            "expired": started & Domain("end_date", "<", today),
             "closed": Domain("state", "=", "closed") & Domain("closed_on", "<=", today),
         }
         return Domain.OR(domains[status] for status in value if status in domains)

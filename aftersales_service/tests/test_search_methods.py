@@ -1,3 +1,5 @@
+from freezegun import freeze_time
+
 from odoo.exceptions import UserError
 
 from .common import AftersalesCase
@@ -24,12 +26,22 @@ class TestSearchMethods(AftersalesCase):
     def setUpClass(cls):
         super().setUpClass()
         warranties = cls._delivered_warranties(
-            cls.product, ["SRCH-1", "SRCH-2", "SRCH-3", "SRCH-4"]
+            cls.product, [f"SRCH-{n}" for n in range(1, 7)]
         )
         cls._backdate_delivery(warranties, 4000)
         warranties[0].record_acceptance(cls._days_ago(10), "Customer")
         warranties[1].record_acceptance(cls._days_ago(3000), "Customer")
         warranties[3].record_acceptance(cls._days_ago(2), "Customer")
+        warranties[4].record_acceptance(cls._days_ago(0), "Customer")
+        # Replaced free yesterday (E3): closed.
+        warranties[5].record_acceptance(cls._days_ago(100), "Customer")
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            "UPDATE aftersales_warranty SET state = 'closed', closed_on = %s "
+            "WHERE id = %s",
+            [cls._days_ago(1), warranties[5].id],
+        )
+        cls.env.invalidate_all()
 
     def _check(self, model, field, cases):
         Model = self.env[model].with_context(active_test=False)
@@ -52,7 +64,7 @@ class TestSearchMethods(AftersalesCase):
         ]
 
     def test_warranty_status(self):
-        statuses = ["awaiting", "valid", "expired"]
+        statuses = ["awaiting", "valid", "expired", "closed"]
         self.assertEqual(
             set(self.env["aftersales.warranty"].search([]).mapped("warranty_status")),
             set(statuses),
@@ -64,13 +76,30 @@ class TestSearchMethods(AftersalesCase):
             for values in (statuses[:1], statuses[1:], statuses)
         ]
         self._check("aftersales.warranty", "warranty_status", cases)
+        # Where it is still yesterday, the unit accepted today has yet to
+        # start its warranty: awaiting, for the search as for the form.
+        with freeze_time(self._days_ago(1)):
+            self.env.invalidate_all()
+            accepted_today = self.env["aftersales.warranty"].search(
+                [("lot_id.name", "=", "SRCH-5")]
+            )
+            self.assertEqual(accepted_today.warranty_status, "awaiting")
+            self._check("aftersales.warranty", "warranty_status", cases)
 
     def test_valid_on(self):
         day = self._days_ago(5)
         Warranty = self.env["aftersales.warranty"]
-        covering = Warranty.search([]).filtered(
-            lambda w: w.state == "accepted" and w.acceptance_date <= day <= w.end_date
-        )
+
+        def covers(warranty, day):
+            # A warranty closed by a free replacement covers the days before.
+            running = warranty.state == "accepted" or (
+                warranty.state == "closed" and warranty.closed_on > day
+            )
+            return running and warranty.acceptance_date <= day <= warranty.end_date
+
+        covering = Warranty.search([]).filtered(lambda w: covers(w, day))
+        # The unit replaced yesterday was covered five days ago.
+        self.assertIn("SRCH-6", covering.lot_id.mapped("name"))
         self.assertTrue(covering)
         self.assertEqual(Warranty.search([("valid_on", "=", day)]), covering)
         self.assertEqual(Warranty.search([("valid_on", "in", [day])]), covering)
@@ -78,10 +107,7 @@ class TestSearchMethods(AftersalesCase):
         # covers today, not five days ago.
         today = self._days_ago(0)
         either = Warranty.search([]).filtered(
-            lambda w: (
-                w.state == "accepted"
-                and any(w.acceptance_date <= d <= w.end_date for d in (day, today))
-            )
+            lambda w: any(covers(w, d) for d in (day, today))
         )
         self.assertGreater(either, covering)
         self.assertEqual(Warranty.search([("valid_on", "in", [day, today])]), either)
