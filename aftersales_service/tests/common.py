@@ -67,6 +67,9 @@ class AftersalesCase(TransactionCase):
             }
         )
         cls.product = cls._create_product("PLC Cabinet", duration=2)
+        # The add-on's default after the warranty, whatever the demo chose:
+        # a unit with neither warranty nor contract is not covered.
+        cls.env.company.aftersales_post_warranty_policy = "list"
 
     @classmethod
     def _create_product(cls, name, duration=2, period="year", **values):

@@ -4,7 +4,11 @@ from odoo.tests import TransactionCase
 # The add-on's database constraints and indexes, by the model that declares
 # them: a new one is added here too, so that it is proven to exist.
 EXPECTED = {
-    "aftersales.warranty": {"lot_unique", "duration_positive"},
+    "aftersales.warranty": {
+        "lot_unique",
+        "duration_positive",
+        "expiry_notice_due_index",
+    },
     "aftersales.loaner": {"loaner_differs_from_unit", "ticket_open_uniq"},
     "aftersales.followup.plan": {"contract_uniq"},
     "aftersales.inspection": {"plan_period_uniq"},
