@@ -14,7 +14,9 @@ Rows (sizes are options, see ``--help``):
   of them due, against one hand-written SQL statement;
 - breaches: the breach action over many open requests, a few breached;
 - dispatch PDF: printing many dispatch forms at once;
-- serial lookup: warranty status by serial number among a million units.
+- serial lookup: warranty status by serial number among a million units;
+- unit notices: the unit warranty notice action over those units, a few of
+  them due, against one hand-written SQL statement.
 
 The table goes to stdout and to bench/RESULTS.md. A goal that is not met is
 followed by the cProfile top 10 of the add-on's side.
@@ -77,6 +79,7 @@ def options():
     parser.add_argument("--pdfs", type=int, nargs=2, default=(20, 200))
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=500)
+    parser.add_argument("--units-due-percent", type=float, default=1.0)
     parser.add_argument(
         "--reuse", action="store_true", help="keep databases from an earlier run"
     )
@@ -819,6 +822,128 @@ class Bench:
             )
         )
 
+    def unit_notices(self):
+        """The unit notice action with a tenth of the units in service, then
+        all of them, the same share due each time: seconds per due unit
+        should stay flat while the units grow tenfold. Each run is rolled
+        back, so both start from the same units."""
+        share = self.args.units_due_percent / 100
+        runs = []
+        for step in (10, 1):
+            with environment(OURS) as env:
+                self.seed_unit_ends(env, step, max(1, round(1 / share)))
+                env.cr.commit()
+                floor, due = timed(lambda env=env: self.unit_notice_floor(env))
+                seconds, queries = query_count(
+                    env, env["aftersales.warranty.notice"]._cron_send_notices
+                )
+                notices = env["aftersales.warranty.notice"].search_count([])
+                scanned = env["aftersales.warranty"].search_count(
+                    [("state", "=", "accepted")]
+                )
+                env.cr.rollback()
+            runs.append(
+                {
+                    "size": scanned,
+                    "due": due,
+                    "floor": floor,
+                    "seconds": seconds,
+                    "queries": queries,
+                    "notices": notices,
+                }
+            )
+        small, big = runs
+        per_due = [run["seconds"] / run["due"] for run in runs]
+        ratio = big["seconds"] / big["floor"]
+        self.rows.append(
+            Row(
+                "unit notices",
+                f"{big['size']:,} units in service; {big['due']:,} due "
+                f"({big['notices']:,} notices)",
+                f"{big['seconds']:.1f} s, {big['queries']:,} queries; "
+                f"{per_due[1] * 1000:.1f} ms per due unit at {big['size']:,} "
+                f"units vs {per_due[0] * 1000:.1f} ms at {small['size']:,}",
+                f"SQL floor {big['floor'] * 1000:.0f} ms",
+                ratio,
+                "cost grows with the due rows: ms per due unit within 1.5× "
+                "at ten times the units",
+                per_due[1] <= 1.5 * per_due[0],
+                "per customer and week, the action writes the notice, renders "
+                "and queues its mail, makes the extended-warranty contract and "
+                "its quotation and the account manager's activity, and logs "
+                "the notice on each unit; the floor only selects the due rows",
+            )
+        )
+
+    @staticmethod
+    def seed_unit_ends(env, step, every):
+        """Every ``step``-th unit of the serial lookup is in service (accepted
+        two years before its end); one in ``every`` of those ends within the
+        notice days, among a thousand customers, the others in a year. The
+        company quotes extended warranties."""
+        cr = env.cr
+        today = fields.Date.context_today(env.user)
+        company = env.company
+        if not company.aftersales_extension_product_id:
+            company.aftersales_extension_product_id = env["product.product"].create(
+                {
+                    "name": "Bench Extended Warranty",
+                    "type": "service",
+                    "list_price": 1200,
+                    "aftersales_contract": True,
+                    "aftersales_service_level_id": env.ref(
+                        "aftersales_service.service_level_standard"
+                    ).id,
+                }
+            )
+        customers = env["res.partner"].search(
+            [("name", "=like", "Bench Unit Customer %")]
+        )
+        if not customers:
+            customers = env["res.partner"].create(
+                [{"name": f"Bench Unit Customer {i}"} for i in range(1000)]
+            )
+        days = company._aftersales_unit_notice_days()
+        cr.execute(
+            """UPDATE aftersales_warranty w
+                  SET state = CASE WHEN w.id %% %(step)s = 0
+                                   THEN 'accepted' ELSE 'awaiting' END,
+                      end_date = CASE
+                          WHEN w.id %% (%(step)s * %(every)s) = 0
+                          THEN %(today)s::date + 1 + (w.id / %(step)s) %% %(days)s
+                          ELSE %(today)s::date + 365 END,
+                      acceptance_date = CASE
+                          WHEN w.id %% (%(step)s * %(every)s) = 0
+                          THEN %(today)s::date + 1 + (w.id / %(step)s) %% %(days)s
+                          ELSE %(today)s::date + 365 END - interval '2 years',
+                      partner_id = (%(customers)s::int[])[1 + w.id %% 1000],
+                      renewal_notice_id = NULL,
+                      expiry_notice_id = NULL""",
+            {
+                "step": step,
+                "every": every,
+                "today": today,
+                "days": days,
+                "customers": customers.ids,
+            },
+        )
+        cr.execute("ANALYZE aftersales_warranty")
+        env.invalidate_all()
+
+    @staticmethod
+    def unit_notice_floor(env):
+        """The due units, selected by hand: the floor of any notice job."""
+        today = fields.Date.context_today(env.user)
+        days = env.company._aftersales_unit_notice_days()
+        env.cr.execute(
+            """SELECT count(*) FROM aftersales_warranty
+                WHERE state = 'accepted' AND renewal_notice_id IS NULL
+                  AND partner_id IS NOT NULL
+                  AND end_date BETWEEN %s AND %s""",
+            [today, today + timedelta(days=days)],
+        )
+        return env.cr.fetchone()[0]
+
     # Report ----------------------------------------------------------------
 
     def report(self, started):
@@ -871,6 +996,7 @@ def main():
         bench.breaches,
         bench.dispatch_pdf,
         bench.serial_lookup,
+        bench.unit_notices,
     ):
         print(f"bench: {step.__name__}...", flush=True)
         step()
