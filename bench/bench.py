@@ -879,8 +879,8 @@ class Bench:
     def seed_unit_ends(env, step, every):
         """Every ``step``-th unit of the serial lookup is in service (accepted
         two years before its end); one in ``every`` of those ends within the
-        notice days, among a thousand customers, the others in a year. The
-        company quotes extended warranties."""
+        notice days, the others in a year. The company quotes extended
+        warranties."""
         cr = env.cr
         today = fields.Date.context_today(env.user)
         company = env.company
@@ -904,19 +904,29 @@ class Bench:
                 [{"name": f"Bench Unit Customer {i}"} for i in range(1000)]
             )
         days = company._aftersales_unit_notice_days()
+        # The due units, numbered n = id / (step × every), go ten to a
+        # customer, one a day: each customer's ten units end over the notice
+        # days, in one or two weeks, whatever the size.
+        cr.execute("SELECT max(id) FROM aftersales_warranty")
+        due = cr.fetchone()[0] // (step * every)
         cr.execute(
             """UPDATE aftersales_warranty w
                   SET state = CASE WHEN w.id %% %(step)s = 0
                                    THEN 'accepted' ELSE 'awaiting' END,
                       end_date = CASE
                           WHEN w.id %% (%(step)s * %(every)s) = 0
-                          THEN %(today)s::date + 1 + (w.id / %(step)s) %% %(days)s
+                          THEN %(today)s::date + 1
+                               + (w.id / (%(step)s * %(every)s) / %(customers)s)
+                                 %% %(days)s
                           ELSE %(today)s::date + 365 END,
                       acceptance_date = CASE
                           WHEN w.id %% (%(step)s * %(every)s) = 0
-                          THEN %(today)s::date + 1 + (w.id / %(step)s) %% %(days)s
+                          THEN %(today)s::date + 1
+                               + (w.id / (%(step)s * %(every)s) / %(customers)s)
+                                 %% %(days)s
                           ELSE %(today)s::date + 365 END - interval '2 years',
-                      partner_id = (%(customers)s::int[])[1 + w.id %% 1000],
+                      partner_id = (%(partners)s::int[])[
+                          1 + (w.id / (%(step)s * %(every)s)) %% %(customers)s],
                       renewal_notice_id = NULL,
                       expiry_notice_id = NULL""",
             {
@@ -924,7 +934,8 @@ class Bench:
                 "every": every,
                 "today": today,
                 "days": days,
-                "customers": customers.ids,
+                "customers": max(1, min(len(customers), due // days)),
+                "partners": customers.ids,
             },
         )
         cr.execute("ANALYZE aftersales_warranty")
