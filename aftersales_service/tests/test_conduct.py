@@ -210,7 +210,7 @@ class TestConduct(ConductCase):
             [[cell.text_content().strip() for cell in row] for row in rows],
             [
                 [
-                    "Expected arrival time told to the customer before departure",
+                    "Arrival time told to the customer before departure",
                     "√",
                     "√",
                     "",
