@@ -465,8 +465,10 @@ def test_extensions_are_not_edited(world):
 
 
 @covers(
+    ("aftersales.dispatch", "create"),
     ("aftersales.dispatch", "action_dispatch"),
     ("aftersales.dispatch", "write"),
+    ("aftersales.dispatch.conduct", "write"),
     ("aftersales.dispatch", "action_arrive"),
     ("aftersales.dispatch.action", "create"),
     ("aftersales.dispatch.item", "create"),
@@ -478,7 +480,16 @@ def test_extensions_are_not_edited(world):
     ("aftersales.dispatch", "action_sign"),
 )
 def test_dispatch_order(world):
-    dispatch = world.dispatch()
+    # The back office makes the order: it copies the service conduct.
+    dispatch = world.back_office.call(
+        "aftersales.dispatch",
+        "create",
+        {
+            "ticket_id": world.ticket(),
+            "engineer_ids": [(6, 0, [world.engineer.uid])],
+            "expected_arrival": world.moment(hours=2),
+        },
+    )
     assert world.back_office.call("aftersales.dispatch", "action_dispatch", [dispatch])
     engineer = world.engineer
     assert engineer.call(
@@ -501,6 +512,23 @@ def test_dispatch_order(world):
     )
     for method in ("action_log_training", "action_request_spares"):
         assert _is_action(engineer.call("aftersales.dispatch", method, [dispatch]))
+    # The service conduct (Q5): the engineer ticks each item, one with an
+    # exception noted, before the customer signs.
+    conduct = engineer.call(
+        "aftersales.dispatch.conduct",
+        "search",
+        [("dispatch_id", "=", dispatch)],
+    )
+    assert conduct
+    assert engineer.call(
+        "aftersales.dispatch.conduct", "write", conduct[:-1], {"done": True}
+    )
+    assert engineer.call(
+        "aftersales.dispatch.conduct",
+        "write",
+        conduct[-1:],
+        {"exception": "The customer cleans the room."},
+    )
     assert engineer.call("aftersales.dispatch", "action_finish", [dispatch]) is True
     assert (
         engineer.call("aftersales.dispatch", "action_ask_online_signoff", [dispatch])

@@ -23,6 +23,7 @@ from . import aftersales_duty
 from . import helpdesk_ticket_stage
 from . import helpdesk_ticket
 from . import res_partner
+from . import aftersales_conduct_item
 from . import aftersales_dispatch
 from . import aftersales_solution
 from . import stock_picking

@@ -1,6 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import html2plaintext
+from odoo.tools import SQL, format_list, html2plaintext
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_selections import FAULT_NATURES, SEVERITIES
@@ -215,6 +215,20 @@ class AftersalesDispatch(models.Model):
         copy=False,
         help="The customer was asked to sign this order in the portal.",
     )
+    # Q5: the service conduct (服务规范), copied from the configuration when
+    # the order is made; the engineers tick it, the customer confirms it by
+    # signing.
+    conduct_ids = fields.One2many(
+        "aftersales.dispatch.conduct",
+        "dispatch_id",
+        string="Service Conduct",
+        copy=False,
+    )
+    can_tick_conduct = fields.Boolean(
+        compute="_compute_can_tick_conduct",
+        help="The user is an engineer of this order, which is still open: they "
+        "tick its service conduct.",
+    )
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
@@ -256,6 +270,15 @@ class AftersalesDispatch(models.Model):
         request = self.ticket_id.sudo()
         return {kept: request[shown] for shown, kept in SIGNED_COVERAGE_FIELDS.items()}
 
+    @api.depends("state", "engineer_ids")
+    @api.depends_context("uid")
+    def _compute_can_tick_conduct(self):
+        for dispatch in self:
+            dispatch.can_tick_conduct = (
+                dispatch.state not in ("signed", "cancelled")
+                and self.env.user in dispatch.engineer_ids
+            )
+
     def _inverse_estimated_repair_hours(self):
         # The engineers on the order estimate the repair, whoever may edit
         # the request itself.
@@ -263,6 +286,25 @@ class AftersalesDispatch(models.Model):
             dispatch.ticket_id.sudo().aftersales_estimated_repair_hours = (
                 dispatch.estimated_repair_hours
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        dispatches = super().create(vals_list)
+        dispatches.filtered(lambda d: not d.conduct_ids)._add_conduct_checklist()
+        return dispatches
+
+    def _add_conduct_checklist(self):
+        """The company's service conduct, as these new orders' checklist."""
+        items = self.env["aftersales.conduct.item"].sudo().search([])
+        if not (items and self):
+            return
+        self.env["aftersales.dispatch.conduct"].sudo().create(
+            [
+                {**vals, "dispatch_id": dispatch.id}
+                for dispatch in self
+                for vals in items._prepare_dispatch_conduct_vals()
+            ]
+        )
 
     def write(self, vals):
         if self.filtered(lambda d: d.state == "signed") and set(vals) - {
@@ -430,6 +472,7 @@ class AftersalesDispatch(models.Model):
         self._ensure_state(
             ("done",), _("the customer signs once the work on site is finished.")
         )
+        self.conduct_ids._check_confirmable()
         unsigned = self.filtered(
             lambda d: not (d.signer_name or "").strip() or not d.signature
         )
@@ -457,6 +500,7 @@ class AftersalesDispatch(models.Model):
                 )
             )
         signed_at = fields.Datetime.now()
+        self.conduct_ids._keep_signed_names()
         for dispatch in self:
             # What the customer signed prints the same later.
             dispatch.write(
@@ -476,6 +520,8 @@ class AftersalesDispatch(models.Model):
         self._ensure_state(
             ("done",), _("the customer signs once the work on site is finished.")
         )
+        # The customer confirms the service conduct as it stands.
+        self.conduct_ids._check_confirmable()
         self.write({"remote_signoff": True})
         for dispatch in self:
             dispatch.message_post(
@@ -659,3 +705,132 @@ class AftersalesDispatchAction(models.Model):
         string="Completed On", required=True, default=fields.Datetime.now
     )
     content = fields.Text(required=True)
+
+
+class AftersalesDispatchConduct(models.Model):
+    """An item of the order's service conduct (服务规范): the engineers tick
+    it on site, or note why not; the customer confirms it by signing the
+    order, and may note an exception."""
+
+    _name = "aftersales.dispatch.conduct"
+    _inherit = "aftersales.dispatch.line"
+    _description = "Dispatch Service Conduct"
+    _order = "dispatch_id, sequence, id"
+
+    # Set when the order is made, from the configuration.
+    _FROM_CONFIGURATION = ("dispatch_id", "conduct_item_id", "sequence", "signed_name")
+
+    conduct_item_id = fields.Many2one(
+        "aftersales.conduct.item",
+        string="Configured Item",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        readonly=True,
+    )
+    sequence = fields.Integer(default=10, readonly=True)
+    # The item as the configuration names it, in the reader's language, until
+    # the customer signs; then as they signed it, whatever the configuration
+    # says later.
+    name = fields.Char(string="Conduct Item", compute="_compute_name")
+    signed_name = fields.Char(
+        string="Conduct Item When Signed", translate=True, readonly=True
+    )
+    done = fields.Boolean(help="The engineer kept this item of the service conduct.")
+    exception = fields.Char(
+        help="Why the item was not kept, or what the customer noted about it "
+        "when signing (例外说明)."
+    )
+    confirmed = fields.Boolean(
+        string="Confirmed by the Customer",
+        compute="_compute_confirmed",
+        help="The customer signed the order with this item done and no exception.",
+    )
+
+    @api.depends("signed_name", "conduct_item_id.name")
+    @api.depends_context("lang")
+    def _compute_name(self):
+        for line in self:
+            line.name = line.signed_name or line.conduct_item_id.sudo().name
+
+    @api.depends("done", "exception", "dispatch_id.state")
+    def _compute_confirmed(self):
+        for line in self:
+            line.confirmed = (
+                line.dispatch_id.state == "signed" and line.done and not line.exception
+            )
+
+    def _keep_signed_names(self):
+        """Keep each item's name, in every language, as the customer signs:
+        a signed order shows and prints the same later."""
+        if not self:
+            return
+        self.conduct_item_id.flush_recordset(["name"])
+        self.flush_recordset(["conduct_item_id"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE aftersales_dispatch_conduct AS line "
+                "SET signed_name = item.name "
+                "FROM aftersales_conduct_item AS item "
+                "WHERE item.id = line.conduct_item_id AND line.id IN %s",
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["signed_name", "name"])
+
+    def write(self, vals):
+        if "exception" in vals:
+            vals = {**vals, "exception": (vals["exception"] or "").strip() or False}
+        if not self.env.su:
+            self._check_can_tick(vals)
+        return super().write(vals)
+
+    def _check_can_tick(self, vals):
+        """The engineers of an open order tick its service conduct and note
+        exceptions; the items themselves come from the configuration."""
+        if set(vals) & set(self._FROM_CONFIGURATION):
+            raise UserError(
+                _(
+                    "The items of a dispatch order's service conduct come from the "
+                    "configuration (After-Sales > Configuration > Service Conduct): "
+                    "tick them, or note an exception."
+                )
+            )
+        for dispatch in self.dispatch_id:
+            if dispatch.state == "cancelled":
+                raise UserError(
+                    _(
+                        "Dispatch order %(name)s is cancelled: its service conduct "
+                        "is no longer ticked.",
+                        name=dispatch.name,
+                    )
+                )
+            if self.env.user not in dispatch.engineer_ids:
+                raise UserError(
+                    _(
+                        "Only the engineers of dispatch order %(name)s tick its "
+                        "service conduct.",
+                        name=dispatch.name,
+                    )
+                )
+
+    def _check_confirmable(self):
+        """The customer confirms the service conduct by signing: each item is
+        ticked, or an exception says why not. An item left blank would make
+        the signature say nothing about it."""
+        for dispatch in self.dispatch_id:
+            blank = self.filtered(
+                lambda line, d=dispatch: (
+                    line.dispatch_id == d and not line.done and not line.exception
+                )
+            )
+            if blank:
+                raise UserError(
+                    _(
+                        "Dispatch order %(name)s: before the customer signs, tick "
+                        "%(items)s under Service Conduct, or note why not as an "
+                        "exception.",
+                        name=dispatch.name,
+                        items=format_list(self.env, blank.mapped("name")),
+                    )
+                )

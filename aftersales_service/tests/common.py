@@ -249,8 +249,15 @@ class DispatchCase(AftersalesCase):
         dispatch.action_dispatch()
         on_site.action_arrive()
         dispatch.action_ids = [(0, 0, {"content": work})]
+        self._keep_conduct(dispatch, engineer)
         on_site.action_finish()
         return dispatch
+
+    def _keep_conduct(self, dispatch, engineer=None):
+        """The engineers (``engineer``, else the test's user) tick every item
+        of the order's service conduct."""
+        lines = dispatch.conduct_ids
+        (lines.with_user(engineer) if engineer else lines).write({"done": True})
 
     def _sign(self, dispatch, signer="Wang Wei"):
         """The customer ``signer`` signs the finished ``dispatch``."""

@@ -19,6 +19,17 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # this further (own company, own orders, own customer); the tests of each
 # feature check those.
 MATRIX = {
+    # Q5: the service manager keeps the service conduct; engineers read it.
+    "aftersales.conduct.item": (
+        "r---",
+        "r---",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
     "aftersales.contract": (
         "r---",
         "r---",
@@ -48,6 +59,18 @@ MATRIX = {
         "----",
         "----",
         "r---",
+    ),
+    # Ticked on the order, never added or removed there: the order copies
+    # the configuration. The rules narrow ticking to the order's engineers.
+    "aftersales.dispatch.conduct": (
+        "rw--",
+        "rw--",
+        "rw--",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
     ),
     "aftersales.dispatch.item": (
         "rwcu",

@@ -76,6 +76,7 @@ class TestDispatchFlow(DispatchCase):
         self.assertTrue(request.arrival_done_at)
         mine.analysis = "Module PM-20 burnt after a surge."
         mine.action_ids = [(0, 0, {"content": "Replaced PM-20, tested 30 minutes."})]
+        mine.conduct_ids.write({"done": True})
         mine.action_finish()
         self.assertEqual(dispatch.state, "done")
         self.assertTrue(request.repair_done_at)
@@ -179,6 +180,7 @@ class TestDispatchFlow(DispatchCase):
         dispatch.action_dispatch()
         dispatch.action_arrive()
         dispatch.action_ids = [(0, 0, {"content": "Fixed"})]
+        dispatch.conduct_ids.done = True
         dispatch.action_finish()
         dispatch.signer_name = "Wang Wei"
         with self.assertRaisesText(UserError, "name and signature"):

@@ -186,6 +186,7 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         dispatch.action_dispatch()
         dispatch.action_arrive()
         dispatch.write({"action_ids": [Command.create({"content": work})], **values})
+        dispatch.conduct_ids.done = True
         dispatch.action_finish()
         return dispatch
 

@@ -26,6 +26,7 @@ class TestReplacementNotice(StockCase):
                 "signature": SIGNATURE,
             }
         )
+        dispatch.with_user(self.engineer).conduct_ids.done = True
         dispatch.with_user(self.engineer).action_finish()
         return dispatch
 

@@ -186,6 +186,7 @@ class TestFinding(UnrepairableCase):
     def test_the_engineer_may_still_record_it_once_finished(self):
         dispatch = self._on_site()
         dispatch.action_ids = [(0, 0, {"content": "Tried a new power module."})]
+        self._keep_conduct(dispatch, self.engineer)
         dispatch.with_user(self.engineer).action_finish()
         self._find(dispatch)
         self.assertTrue(self.unit.aftersales_replacement_due)

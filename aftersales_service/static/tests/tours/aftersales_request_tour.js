@@ -58,6 +58,18 @@ registry.category("web_tour.tours").add("aftersales_request_to_signature", {
             run: "edit Replaced the power module and tested it for 30 minutes.",
         },
         {
+            content: "The service conduct: tick each item",
+            trigger: ".o_notebook .nav-link[name=conduct]",
+            run: "click",
+        },
+        ...[0, 1, 2, 3].map((index) => ({
+            trigger: `.o_field_widget[name=conduct_ids] .o_data_row:eq(${index}) .o_field_boolean_toggle input:not(:checked)`,
+            run: "click",
+        })),
+        {
+            trigger: ".o_field_widget[name=conduct_ids]:not(:has(.o_data_row .o_field_boolean_toggle input:not(:checked)))",
+        },
+        {
             trigger: ".o_form_view button[name=action_finish]",
             run: "click",
         },
