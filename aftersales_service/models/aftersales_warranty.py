@@ -614,15 +614,7 @@ class AftersalesWarranty(models.Model):
                     end=format_date(self.env, covering.date_end),
                 )
             )
-        quoted = Contract.search(
-            [
-                ("kind", "=", "extended"),
-                ("state", "=", "draft"),
-                ("lot_ids", "in", self.lot_id.ids),
-                ("sale_order_id.state", "in", ("draft", "sent")),
-            ],
-            limit=1,
-        )
+        quoted = self._open_extension_offers()[:1]
         if quoted:
             raise UserError(
                 _(
@@ -634,6 +626,22 @@ class AftersalesWarranty(models.Model):
                     order=quoted.sale_order_id.name,
                 )
             )
+
+    def _open_extension_offers(self):
+        """The extended-warranty contracts quoted for these units whose
+        quotation is still open (draft or sent)."""
+        return (
+            self.env["aftersales.contract"]
+            .sudo()
+            .search(
+                [
+                    ("kind", "=", "extended"),
+                    ("state", "=", "draft"),
+                    ("lot_ids", "in", self.lot_id.ids),
+                    ("sale_order_id.state", "in", ("draft", "sent")),
+                ]
+            )
+        )
 
     @api.constrains("duration", "manufacturer_duration")
     def _check_duration(self):

@@ -191,12 +191,22 @@ class AftersalesWarrantyNotice(models.Model):
 
     def _offer_extended_warranty(self):
         """The extended-warranty contract (续保合同) and its quotation, for the
-        units of each notice, when the company names the product to quote."""
+        units of each notice, when the company names the product to quote.
+        Units the account manager quoted already keep their open quotation,
+        which the notice names when it made none."""
         Contract = self.env["aftersales.contract"].sudo()
         for notice in self.filtered(
             lambda n: n.company_id.aftersales_extension_product_id
         ):
-            contract = Contract._offer_extension(notice.warranty_ids, notice.user_id)
+            quoted = notice.warranty_ids._open_extension_offers()
+            unquoted = notice.warranty_ids.filtered(
+                lambda w, units=quoted.lot_ids: w.lot_id not in units
+            )
+            contract = (
+                Contract._offer_extension(unquoted, notice.user_id)
+                if unquoted
+                else quoted[:1]
+            )
             notice.write(
                 {"contract_id": contract.id, "sale_order_id": contract.sale_order_id.id}
             )

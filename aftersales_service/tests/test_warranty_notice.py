@@ -151,6 +151,29 @@ class TestUnitWarrantyNotices(AftersalesCase):
         self.assertFalse(notice.contract_id)
         self.assertIn("quote it by hand", notice.activity_ids.summary)
 
+    def test_units_quoted_by_hand_keep_their_quotation(self):
+        """The account manager quoted one unit before the notice: the notice
+        still goes, quotes the other unit, and the first keeps its own."""
+        quoted, other = self._ending_on(["FK-1", "FK-2"], self.monday)
+        action = quoted.with_user(
+            self.users["account_manager"]
+        ).action_offer_extended_warranty()
+        by_hand = self.env["sale.order"].browse(action["res_id"])
+        self.Notice._cron_send_notices()
+        notice = self._notices(quoted)
+        self.assertEqual(notice.warranty_ids, quoted | other)
+        self.assertEqual(notice.contract_id.lot_ids, other.lot_id)
+        self.assertNotEqual(notice.sale_order_id, by_hand)
+        self.assertEqual(by_hand.state, "draft")
+        # Quoted by hand in full: the notice names that quotation.
+        unit = self._ending_on(["FK-3"], self.monday + timedelta(days=7))
+        self.env.company.aftersales_unit_notice_days = 20
+        action = unit.with_user(
+            self.users["account_manager"]
+        ).action_offer_extended_warranty()
+        self.Notice._cron_send_notices()
+        self.assertEqual(unit.renewal_notice_id.sale_order_id.id, action["res_id"])
+
     def test_expiry_notice_after_an_end_without_renewal(self):
         self.product.write(
             {
