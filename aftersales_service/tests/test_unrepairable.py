@@ -387,6 +387,25 @@ class TestBadFindings(UnrepairableCase):
             self._find(dispatch)
         self._assert_nothing_recorded(dispatch)
 
+    def test_the_printed_order_shows_the_finding(self):
+        """The dispatch order the customer signs carries the finding, the
+        evidence of the free replacement; an order without one shows none."""
+        dispatch = self._on_site()
+        report = "aftersales_service.report_dispatch"
+        Report = self.env["ir.actions.report"].with_context(lang="en_US")
+
+        def printed(order):
+            return html2plaintext(
+                Report._render_qweb_html(report, order.ids)[0].decode()
+            )
+
+        self.assertNotIn("Can't Be Repaired", printed(dispatch))
+        self._find(dispatch)
+        text = " ".join(printed(dispatch).split())
+        self.assertIn("Can't Be Repaired", text)
+        self.assertIn(" ".join(EVIDENCE.split()), text)
+        self.assertIn(f"Found by {self.engineer.name}", text)
+
     def test_dispatch_orders_not_on_site_refuse(self):
         request = self._request(lot_id=self.unit.id)
         dispatch = self.env["aftersales.dispatch"].create(
