@@ -25,6 +25,7 @@ from . import helpdesk_ticket
 from . import res_partner
 from . import aftersales_conduct_item
 from . import aftersales_dispatch
+from . import aftersales_dispatch_line
 from . import aftersales_solution
 from . import stock_picking
 from . import stock_warehouse

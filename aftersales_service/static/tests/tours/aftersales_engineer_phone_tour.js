@@ -1,5 +1,6 @@
 /** @odoo-module **/
 import {registry} from "@web/core/registry";
+import {tickServiceConduct} from "@aftersales_service/../tests/tours/aftersales_tour_steps";
 
 // The engineer's day on a phone (390×844): the order opens from its card;
 // arriving, recording what was done, finishing and the customer's signature
@@ -43,18 +44,7 @@ registry.category("web_tour.tours").add("aftersales_engineer_phone", {
         {
             trigger: "body:not(:has(.modal)) .o_field_widget[name=action_ids]:contains(Replaced the power module)",
         },
-        {
-            content: "The service conduct: tick each item",
-            trigger: ".o_notebook .nav-link[name=conduct]",
-            run: "click",
-        },
-        ...[0, 1, 2, 3].map((index) => ({
-            trigger: `.o_field_widget[name=conduct_ids] .o_data_row:eq(${index}) .o_field_boolean_toggle input:not(:checked)`,
-            run: "click",
-        })),
-        {
-            trigger: ".o_field_widget[name=conduct_ids]:not(:has(.o_data_row .o_field_boolean_toggle input:not(:checked)))",
-        },
+        ...tickServiceConduct(),
         {
             content: "Work finished",
             trigger: ".o_form_view .o_statusbar_buttons button[name=action_finish]:visible",

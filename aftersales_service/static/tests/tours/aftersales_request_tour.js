@@ -1,5 +1,6 @@
 /** @odoo-module **/
 import {registry} from "@web/core/registry";
+import {tickServiceConduct} from "@aftersales_service/../tests/tours/aftersales_tour_steps";
 
 // Back office: a phoned-in request is planned and dispatched; the engineer
 // arrives, records what was done, the customer signs, and the request closes.
@@ -57,18 +58,7 @@ registry.category("web_tour.tours").add("aftersales_request_to_signature", {
             trigger: ".o_field_widget[name=action_ids] .o_data_row [name=content] textarea",
             run: "edit Replaced the power module and tested it for 30 minutes.",
         },
-        {
-            content: "The service conduct: tick each item",
-            trigger: ".o_notebook .nav-link[name=conduct]",
-            run: "click",
-        },
-        ...[0, 1, 2, 3].map((index) => ({
-            trigger: `.o_field_widget[name=conduct_ids] .o_data_row:eq(${index}) .o_field_boolean_toggle input:not(:checked)`,
-            run: "click",
-        })),
-        {
-            trigger: ".o_field_widget[name=conduct_ids]:not(:has(.o_data_row .o_field_boolean_toggle input:not(:checked)))",
-        },
+        ...tickServiceConduct(),
         {
             trigger: ".o_form_view button[name=action_finish]",
             run: "click",
