@@ -769,6 +769,90 @@ def test_scrap_rejected(world):
     assert user.call("aftersales.scrap.request", "action_draft", [request]) is True
 
 
+# Special service periods -----------------------------------------------------
+
+
+def _service_period(world):
+    """A period drafted by the back office for the customer's event: a unit
+    under contract, the demo's engineer on standby, a kit of two fuses in
+    stock; its review requested."""
+    unit = world.delivered_unit()
+    contract = world.running_contract(lot_ids=[(6, 0, [unit])])
+    world.admin.call(
+        "aftersales.followup.plan",
+        "create",
+        {"contract_id": contract, "engineer_id": world.engineer.uid},
+    )
+    fuse = world.new_product("Event Fuse")
+    world.stock(fuse, world.location("aftersales_spare_location_id"), quantity=2)
+    user = world.back_office
+    period = user.call(
+        "aftersales.service.period",
+        "create",
+        {
+            "event": f"RPC annual meeting {world.tag}",
+            "contract_id": contract,
+            "date_start": world.moment(hours=48),
+            "date_end": world.moment(hours=72),
+            "lot_ids": [(6, 0, [unit])],
+            "service_level_id": world.ref("aftersales_service.service_level_premium"),
+            "engineer_ids": [(6, 0, [world.engineer.uid])],
+        },
+    )
+    part = user.call(
+        "aftersales.service.period.part",
+        "create",
+        {"period_id": period, "product_id": fuse, "quantity": 3},
+    )
+    # Three fuses wanted, two in stock: refused, saying how many are short.
+    assert "1.0 short" in user.refused(
+        "aftersales.service.period", "request_validation", [period]
+    )
+    assert user.call("aftersales.service.period.part", "write", [part], {"quantity": 2})
+    assert user.call(
+        "aftersales.service.period", "write", [period], {"note": "<p>Plan</p>"}
+    )
+    reviews = user.call("aftersales.service.period", "request_validation", [period])
+    assert reviews and all(isinstance(review, int) for review in reviews)
+    return period
+
+
+@covers(
+    ("aftersales.service.period", "create"),
+    ("aftersales.service.period", "write"),
+    ("aftersales.service.period.part", "create"),
+    ("aftersales.service.period.part", "write"),
+    ("aftersales.service.period", "request_validation"),
+    ("aftersales.service.period", "validate_tier"),
+    ("aftersales.service.period", "action_cancel"),
+)
+def test_service_period_approved_and_cancelled(world):
+    period = _service_period(world)
+    # The back office drafts; the service manager approves.
+    world.back_office.refused("aftersales.service.period", "validate_tier", [period])
+    assert world.manager.call("aftersales.service.period", "validate_tier", [period])
+    assert world.read("aftersales.service.period", period, "state") == "approved"
+    assert world.read("aftersales.service.period", period, "picking_id")
+    assert (
+        world.manager.call("aftersales.service.period", "action_cancel", [period])
+        is True
+    )
+
+
+@covers(
+    ("aftersales.service.period", "reject_tier"),
+    ("aftersales.service.period", "restart_validation"),
+    ("aftersales.service.period", "action_draft"),
+)
+def test_service_period_rejected(world):
+    period = _service_period(world)
+    assert world.manager.call("aftersales.service.period", "reject_tier", [period])
+    user = world.back_office
+    assert user.call("aftersales.service.period", "restart_validation", [period])
+    assert user.call("aftersales.service.period", "action_cancel", [period]) is True
+    assert user.call("aftersales.service.period", "action_draft", [period]) is True
+
+
 # Warranties ------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ PORTAL_DOCUMENTS = {
     "trainings": ("aftersales.training.session", "date_start desc, id desc", []),
     "analyses": ("aftersales.fault.analysis", "year desc, quarter desc", []),
     "followup-plans": ("aftersales.followup.plan", "id desc", []),
+    "service-periods": ("aftersales.service.period", "date_start desc, id desc", []),
 }
 # The printed form of each kind that has one.
 PORTAL_REPORTS = {

@@ -33,6 +33,7 @@ from . import aftersales_loaner
 from . import aftersales_replacement_notice
 from . import aftersales_spare_request
 from . import aftersales_scrap_request
+from . import aftersales_service_period
 from . import stock_warehouse_orderpoint
 from . import aftersales_followup_plan
 from . import aftersales_inspection

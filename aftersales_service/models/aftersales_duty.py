@@ -15,6 +15,8 @@ class AftersalesDuty(models.Model):
     _description = "On-Call Duty"
     _order = "date_start desc"
     _check_company_auto = True
+    # A standby duty belongs to its approved special service period.
+    _workflow_fields = ("service_period_id",)
 
     user_id = fields.Many2one(
         "res.users",
@@ -30,6 +32,14 @@ class AftersalesDuty(models.Model):
     )
     phone = fields.Char(related="user_id.partner_id.phone", string="Phone")
     note = fields.Char()
+    service_period_id = fields.Many2one(
+        "aftersales.service.period",
+        string="Special Service Period",
+        index="btree_not_null",
+        ondelete="cascade",
+        readonly=True,
+        help="The standby duty of an approved special service period.",
+    )
 
     @api.constrains("user_id")
     def _check_user_is_staff(self):

@@ -28,6 +28,7 @@ VISIT_KINDS = [
     ("visit", "Follow-Up Visit"),
     ("inspection", "Quarterly Inspection"),
     ("pre_expiry", "Pre-Expiry Visit"),
+    ("pre_event", "Pre-Event Inspection"),
 ]
 
 

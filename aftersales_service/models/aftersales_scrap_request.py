@@ -309,4 +309,9 @@ class TierDefinition(models.Model):
 
     @api.model
     def _get_tier_validation_model_names(self):
-        return super()._get_tier_validation_model_names() + ["aftersales.scrap.request"]
+        # Scrap requests (the appraisal group) and special service periods
+        # (the service manager) are approved through tier reviews.
+        return super()._get_tier_validation_model_names() + [
+            "aftersales.scrap.request",
+            "aftersales.service.period",
+        ]

@@ -134,18 +134,6 @@ class AftersalesSpareRequest(models.Model):
                     )
                 )
 
-    def _spares_location(self):
-        self.ensure_one()
-        location = self.warehouse_id.aftersales_spare_location_id
-        if not location:
-            raise UserError(
-                _(
-                    "Warehouse %(warehouse)s has no spares location.",
-                    warehouse=self.warehouse_id.name,
-                )
-            )
-        return location
-
     # Request ----------------------------------------------------------------
 
     @workflow_step
@@ -201,7 +189,7 @@ class AftersalesSpareRequest(models.Model):
         """Parts for a dispatch order leave with the engineers to the
         customer's site."""
         self.ensure_one()
-        source = self._spares_location()
+        source = self.warehouse_id._aftersales_spares_location()
         customers = self.env.ref("stock.stock_location_customers")
         # Engineers ask for parts; the transfer is the warehouse's document.
         picking = (
@@ -236,7 +224,7 @@ class AftersalesSpareRequest(models.Model):
                     repair=repair.name,
                 )
             )
-        source = self._spares_location()
+        source = self.warehouse_id._aftersales_spares_location()
         vals_list = [
             dict(
                 self._prepare_move_vals(line, source, repair.location_dest_id),
@@ -407,16 +395,18 @@ class AftersalesSpareRequest(models.Model):
                 request.state = "done"
 
 
-class AftersalesSpareRequestLine(models.Model):
-    _name = "aftersales.spare.request.line"
-    _inherit = "aftersales.integrity.mixin"
-    _number_bounds = {"quantity": (None, 1e6)}
-    _description = "Spare Request Line"
-    _order = "request_id, id"
+class AftersalesSpareLineMixin(models.AbstractModel):
+    """A line of parts taken from the spares location for a document
+    (``_spare_document_field``): a stocked part and a positive quantity,
+    changed only while the document allows it (its
+    ``_check_lines_editable``)."""
 
-    request_id = fields.Many2one(
-        "aftersales.spare.request", required=True, ondelete="cascade", index=True
-    )
+    _name = "aftersales.spare.line.mixin"
+    _inherit = "aftersales.integrity.mixin"
+    _description = "Spare Parts Line"
+    _number_bounds = {"quantity": (None, 1e6)}
+    _spare_document_field = None
+
     product_id = fields.Many2one(
         "product.product",
         string="Part",
@@ -425,6 +415,57 @@ class AftersalesSpareRequestLine(models.Model):
     )
     quantity = fields.Float(
         required=True, default=1.0, digits="Product Unit of Measure"
+    )
+
+    def _spare_documents(self):
+        return self[self._spare_document_field]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._spare_documents()._check_lines_editable()
+        return lines
+
+    def write(self, vals):
+        self._spare_documents()._check_lines_editable()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_editable(self):
+        self._spare_documents()._check_lines_editable()
+
+    @api.constrains("product_id", "quantity")
+    def _check_part_and_quantity(self):
+        for line in self:
+            document = line._spare_documents()._description
+            if not line.product_id.is_storable:
+                raise ValidationError(
+                    _(
+                        "%(document)s: %(part)s is not a stocked part (a service or "
+                        "consumable). Ask for a part kept in stock.",
+                        document=document,
+                        part=line.product_id.display_name,
+                    )
+                )
+            if line.quantity <= 0:
+                raise ValidationError(
+                    _(
+                        "%(document)s: the quantity of %(part)s must be positive.",
+                        document=document,
+                        part=line.product_id.display_name,
+                    )
+                )
+
+
+class AftersalesSpareRequestLine(models.Model):
+    _name = "aftersales.spare.request.line"
+    _inherit = "aftersales.spare.line.mixin"
+    _description = "Spare Request Line"
+    _order = "request_id, id"
+    _spare_document_field = "request_id"
+
+    request_id = fields.Many2one(
+        "aftersales.spare.request", required=True, ondelete="cascade", index=True
     )
     discontinued = fields.Boolean(related="product_id.aftersales_discontinued")
     free_qty = fields.Float(
@@ -473,42 +514,6 @@ class AftersalesSpareRequestLine(models.Model):
                 )
             else:
                 line.substitute_id = False
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines.request_id._check_lines_editable()
-        return lines
-
-    def write(self, vals):
-        self.request_id._check_lines_editable()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_if_draft(self):
-        self.request_id._check_lines_editable()
-
-    @api.constrains("product_id")
-    def _check_product_is_stocked(self):
-        for line in self.filtered(lambda line: not line.product_id.is_storable):
-            raise ValidationError(
-                _(
-                    "Spare request: %(part)s is not a stocked part (a service or "
-                    "consumable). Ask for a part kept in stock.",
-                    part=line.product_id.display_name,
-                )
-            )
-
-    @api.constrains("quantity")
-    def _check_quantity(self):
-        for line in self:
-            if line.quantity <= 0:
-                raise ValidationError(
-                    _(
-                        "Spare request: the quantity of %(part)s must be positive.",
-                        part=line.product_id.display_name,
-                    )
-                )
 
     def _check_orderable(self):
         line = self.filtered("discontinued")[:1]

@@ -105,7 +105,8 @@ class HelpdeskTicket(models.Model):
         store=True,
         readonly=False,
         tracking=True,
-        help="From the unit's contract, else the company's default level.",
+        help="From a special service period running when the request was "
+        "reported, else the unit's contract, else the company's default level.",
     )
     zone = fields.Selection(
         [("city", "City"), ("county", "County")],
@@ -178,9 +179,13 @@ class HelpdeskTicket(models.Model):
         string="Loaner Count", compute="_compute_aftersales_archive_counts"
     )
 
-    @api.depends("aftersales_contract_id", "company_id")
+    @api.depends(
+        "aftersales_contract_id", "company_id", "lot_id", "partner_id", "reported_at"
+    )
     def _compute_service_level_id(self):
         fallback = {}
+        # Q3: inside a special service period, its tighter level.
+        special = self.env["aftersales.service.period"]._levels_for_requests(self)
         for ticket in self:
             company = ticket.company_id or self.env.company
             if company not in fallback:
@@ -188,7 +193,9 @@ class HelpdeskTicket(models.Model):
                     company
                 )
             ticket.service_level_id = (
-                ticket.aftersales_contract_id.service_level_id or fallback[company]
+                special.get(ticket)
+                or ticket.aftersales_contract_id.service_level_id
+                or fallback[company]
             )
 
     @api.depends(

@@ -1,4 +1,5 @@
 from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -200,6 +201,19 @@ class StockWarehouse(models.Model):
                     ],
                 }
             )
+
+    def _aftersales_spares_location(self):
+        """The spares location (备品备件库) parts are reserved in; refused
+        when the warehouse has none."""
+        self.ensure_one()
+        if not self.aftersales_spare_location_id:
+            raise UserError(
+                _(
+                    "Warehouse %(warehouse)s has no spares location.",
+                    warehouse=self.name,
+                )
+            )
+        return self.aftersales_spare_location_id
 
     @api.model
     def _aftersales_main(self, company):

@@ -264,6 +264,28 @@ MATRIX = {
         "r---",
         "r---",
     ),
+    # Q3: the back office drafts special service periods and their kits, the
+    # manager approves them (tier review); customers read their own.
+    "aftersales.service.period": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "r---",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.service.period.part": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "r---",
+        "r---",
+        "----",
+        "----",
+        "----",
+    ),
     # Sent notices are the record of what the customer got: nobody edits them.
     "aftersales.warranty.notice": (
         "----",

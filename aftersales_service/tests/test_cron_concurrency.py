@@ -28,7 +28,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self.contract_ids, self.ticket_ids = [], []
+        self.contract_ids, self.ticket_ids, self.period_ids = [], [], []
         self.addCleanup(self._remove_committed_data)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -75,6 +75,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
             for model, ids in (
                 ("aftersales.contract", self.contract_ids),
                 ("helpdesk.ticket", self.ticket_ids),
+                ("aftersales.service.period", self.period_ids),
             ):
                 where = [("res_model", "=", model), ("res_id", "in", ids)]
                 env["mail.activity"].search(where).unlink()
@@ -86,6 +87,12 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 ).unlink()
                 env["mail.followers"].search(where).unlink()
             env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
+            # Ended periods stay on file for users.
+            if self.period_ids:
+                cr.execute(
+                    "DELETE FROM aftersales_service_period WHERE id IN %s",
+                    [tuple(self.period_ids)],
+                )
             # Started contracts can't be deleted by users.
             if self.contract_ids:
                 cr.execute(
@@ -334,6 +341,59 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 [breach.id, tuple(ids)],
             )
             self.assertEqual(sorted(cr.fetchall()), [(tid, 1) for tid in ids])
+
+    def test_ended_service_periods(self):
+        """Five special service periods of the race's customer that ended:
+        each is ended (its kit released) by one run only."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            now = fields.Datetime.now()
+            periods = env["aftersales.service.period"].create(
+                [
+                    {
+                        "event": f"Race meeting {n}",
+                        "contract_id": self.contract_ids[0],
+                        "site_ids": [(6, 0, [self.partner_id])],
+                        "service_level_id": env.ref(
+                            "aftersales_service.service_level_premium"
+                        ).id,
+                        "date_start": now - timedelta(days=2 * n + 2),
+                        "date_end": now - timedelta(days=2 * n + 1),
+                        "state": "approved",
+                    }
+                    for n in range(5)
+                ]
+            )
+            self.period_ids = periods.ids
+        Period = type(self.env["aftersales.service.period"])
+        ids = self.period_ids
+        ended_domain = Period._ended_domain
+
+        def only_the_race(self, now):
+            return [*ended_domain(self, now), ("id", "in", ids)]
+
+        with patch.object(Period, "_ended_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "aftersales.service.period",
+                "_cron_end_periods",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), ids)
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT p.id, p.state, count(m.id)
+                     FROM aftersales_service_period p
+                     LEFT JOIN mail_message m
+                       ON m.model = 'aftersales.service.period' AND m.res_id = p.id
+                      AND m.body::text LIKE '%%kit is released%%'
+                    WHERE p.id IN %s
+                 GROUP BY p.id, p.state""",
+                [tuple(ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(pid, "done", 1) for pid in ids])
 
     def test_spare_floors(self):
         """Both runs compute the floors of every company; each warehouse's
