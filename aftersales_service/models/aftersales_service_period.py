@@ -543,6 +543,9 @@ class AftersalesServicePeriod(models.Model):
     def action_cancel(self):
         """Cancel the period: the kit is released, the standby duties and the
         pre-event inspection (if not done) are dropped."""
+        # What is released below is done as the system: only who may change
+        # the period cancels it.
+        self.check_access("write")
         self._ensure_state(
             ("draft", "approved"), _("an ended period can't be cancelled.")
         )

@@ -298,6 +298,12 @@ class TestServicePeriodAccess(ServicePeriodCase):
         )
         with self.assertRaises(AccessError):
             period.with_user(self.warehouse_user).write({"note": "<p>x</p>"})
+        # Nor do they cancel one: the kit stays reserved.
+        with self.assertRaises(AccessError):
+            period.with_user(self.engineer).action_cancel()
+        self.assertEqual(period.state, "approved")
+        self.assertEqual(period.picking_id.state, "assigned")
+        self.assertTrue(period.duty_ids)
 
     def test_customers_see_their_own_approved_periods(self):
         approved = self._approved()
