@@ -497,38 +497,20 @@ class AftersalesServicePeriod(models.Model):
         self.ensure_one()
         if not self.part_ids:
             return self.env["stock.picking"]
-        source = self.warehouse_id._aftersales_spares_location()
-        customers = self.env.ref("stock.stock_location_customers")
-        # Back office and managers plan the kit; the transfer is the
-        # warehouse's document.
-        picking = (
-            self.env["stock.picking"]
-            .sudo()
-            .create(
+        picking = self.warehouse_id._aftersales_spare_issue(
+            self.partner_id,
+            f"{self.name} {self.event}",
+            [
                 {
-                    "picking_type_id": self.warehouse_id.aftersales_spare_type_id.id,
-                    "partner_id": self.partner_id.id,
-                    "location_id": source.id,
-                    "location_dest_id": customers.id,
-                    "origin": f"{self.name} {self.event}",
-                    "move_ids": [
-                        Command.create(
-                            {
-                                "product_id": part.product_id.id,
-                                "product_uom_qty": part.quantity,
-                                "product_uom": part.product_id.uom_id.id,
-                                "location_id": source.id,
-                                "location_dest_id": customers.id,
-                                "company_id": self.company_id.id,
-                                "origin": self.name,
-                            }
-                        )
-                        for part in self.part_ids
-                    ],
+                    "product_id": part.product_id.id,
+                    "product_uom_qty": part.quantity,
+                    "product_uom": part.product_id.uom_id.id,
+                    "company_id": self.company_id.id,
+                    "origin": self.name,
                 }
-            )
+                for part in self.part_ids
+            ],
         )
-        picking.action_confirm()
         # stock.move locks the quants it reserves (see _action_assign).
         picking.move_ids._action_assign()
         self._check_kit_available(picking.move_ids)

@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_list
 
@@ -191,26 +191,14 @@ class AftersalesSpareRequest(models.Model):
         self.ensure_one()
         source = self.warehouse_id._aftersales_spares_location()
         customers = self.env.ref("stock.stock_location_customers")
-        # Engineers ask for parts; the transfer is the warehouse's document.
-        picking = (
-            self.env["stock.picking"]
-            .sudo()
-            .create(
-                {
-                    "picking_type_id": self.warehouse_id.aftersales_spare_type_id.id,
-                    "partner_id": self.partner_id.id,
-                    "location_id": source.id,
-                    "location_dest_id": customers.id,
-                    "origin": f"{self.name} {self.dispatch_id.name}",
-                    "move_ids": [
-                        Command.create(self._prepare_move_vals(line, source, customers))
-                        for line in self.line_ids
-                    ],
-                }
-            )
+        self.picking_id = self.warehouse_id._aftersales_spare_issue(
+            self.partner_id,
+            f"{self.name} {self.dispatch_id.name}",
+            [
+                self._prepare_move_vals(line, source, customers)
+                for line in self.line_ids
+            ],
         )
-        picking.action_confirm()
-        self.picking_id = picking
 
     def _add_repair_parts(self):
         """Parts for an off-site repair are added to the repair order, taken

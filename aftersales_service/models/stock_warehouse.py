@@ -215,6 +215,40 @@ class StockWarehouse(models.Model):
             )
         return self.aftersales_spare_location_id
 
+    def _aftersales_spare_issue(self, partner, origin, move_vals_list):
+        """A confirmed *Spare Issues* transfer of parts out of the spares
+        location to ``partner``'s site, one move per values of
+        ``move_vals_list``. Whoever asks for the parts, the transfer is the
+        warehouse's document: it is made as the system."""
+        self.ensure_one()
+        source = self._aftersales_spares_location()
+        customers = self.env.ref("stock.stock_location_customers")
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .create(
+                {
+                    "picking_type_id": self.aftersales_spare_type_id.id,
+                    "partner_id": partner.id,
+                    "location_id": source.id,
+                    "location_dest_id": customers.id,
+                    "origin": origin,
+                    "move_ids": [
+                        Command.create(
+                            {
+                                "location_id": source.id,
+                                "location_dest_id": customers.id,
+                                **vals,
+                            }
+                        )
+                        for vals in move_vals_list
+                    ],
+                }
+            )
+        )
+        picking.action_confirm()
+        return picking
+
     @api.model
     def _aftersales_main(self, company):
         """The company's first warehouse: the one the add-on uses when
