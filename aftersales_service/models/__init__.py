@@ -2,6 +2,7 @@ from . import aftersales_sequence_mixin
 from . import aftersales_integrity_mixin
 from . import aftersales_response_clock_mixin
 from . import aftersales_archive_mixin
+from . import aftersales_approval_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template

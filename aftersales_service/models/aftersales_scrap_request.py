@@ -22,17 +22,13 @@ class AftersalesScrapRequest(models.Model):
         "aftersales.integrity.mixin",
         "mail.thread",
         "mail.activity.mixin",
-        "tier.validation",
+        "aftersales.approval.mixin",
     ]
     _aftersales_sequence_code = "aftersales.scrap.request"
     _order = "id desc"
     _check_company_auto = True
     _workflow_fields = ("state", "scrap_id", "done_by_id", "done_at")
     _number_bounds = {"quantity": (None, 1e6)}
-    _tier_validation_manual_config = False
-    _state_from = ["draft"]
-    _state_to = ["approved"]
-    _cancel_state = "cancelled"
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -166,8 +162,8 @@ class AftersalesScrapRequest(models.Model):
             )
         return super().write(vals)
 
-    def validate_tier(self):
-        self.ensure_one()
+    def _check_reviewer(self):
+        # The requester is told why at the review itself (_validate_tier).
         if not self.can_review and self.requester_id != self.env.user:
             raise UserError(
                 _(
@@ -176,16 +172,6 @@ class AftersalesScrapRequest(models.Model):
                     name=self.name,
                 )
             )
-        # base_tier_validation answers nothing (None) unless it opens the
-        # comment form, and None is a fault for XML-RPC clients: the
-        # buttons answer True.
-        return super().validate_tier() or True
-
-    def reject_tier(self):
-        return super().reject_tier() or True
-
-    def restart_validation(self):
-        return super().restart_validation() or True
 
     @workflow_step
     def _validate_tier(self, tiers=False):
@@ -206,14 +192,11 @@ class AftersalesScrapRequest(models.Model):
                 name=self.name,
             ),
         )
-        result = super()._validate_tier(tiers)
-        # need_validation has no dependencies: computed before the review was
-        # requested in this transaction, it would request a second one.
-        self.invalidate_recordset(["need_validation", "validation_status"])
-        if self.validation_status == "validated" and self.state == "draft":
-            self.state = "approved"
-            self._message_log(body=_("Approved by the appraisal group."))
-        return result
+        return super()._validate_tier(tiers)
+
+    def _approve(self):
+        self.state = "approved"
+        self._message_log(body=_("Approved by the appraisal group."))
 
     # Scrap ------------------------------------------------------------------
 

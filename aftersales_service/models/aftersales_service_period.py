@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime, format_list
 
 from .aftersales_integrity_mixin import workflow_step
-from .aftersales_locking import run_in_batches
+from .aftersales_locking import lock_rows, run_in_batches
 
 # What the service manager approved; frozen once approved.
 FROZEN_FIELDS = {
@@ -36,16 +36,12 @@ class AftersalesServicePeriod(models.Model):
         "aftersales.integrity.mixin",
         "mail.thread",
         "mail.activity.mixin",
-        "tier.validation",
+        "aftersales.approval.mixin",
     ]
     _aftersales_sequence_code = "aftersales.service.period"
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _workflow_fields = ("state", "picking_id", "inspection_id")
-    _tier_validation_manual_config = False
-    _state_from = ["draft"]
-    _state_to = ["approved"]
-    _cancel_state = "cancelled"
 
     event = fields.Char(
         required=True,
@@ -329,8 +325,7 @@ class AftersalesServicePeriod(models.Model):
 
     # Approval ---------------------------------------------------------------
 
-    def validate_tier(self):
-        self.ensure_one()
+    def _check_reviewer(self):
         if not self.can_review:
             raise UserError(
                 _(
@@ -339,15 +334,6 @@ class AftersalesServicePeriod(models.Model):
                     name=self.name,
                 )
             )
-        # base_tier_validation answers None unless it opens the comment form:
-        # the buttons answer True for XML-RPC clients.
-        return super().validate_tier() or True
-
-    def reject_tier(self):
-        return super().reject_tier() or True
-
-    def restart_validation(self):
-        return super().restart_validation() or True
 
     def request_validation(self):
         """Ask the service manager's approval; a period that can't be carried
@@ -433,20 +419,19 @@ class AftersalesServicePeriod(models.Model):
             )
 
     @workflow_step
-    def _validate_tier(self, tiers=False):
-        result = super()._validate_tier(tiers)
-        # need_validation has no dependencies: see the scrap request.
-        self.invalidate_recordset(["need_validation", "validation_status"])
-        for period in self:
-            if period.validation_status == "validated" and period.state == "draft":
-                period._approve()
-        return result
-
-    @workflow_step
     def _approve(self):
         """The manager approved: reserve the kit, put the engineers on the
         roster and plan the pre-event inspection; all of it or nothing."""
         self.ensure_one()
+        # Two managers approving at once: one reserves, the other is told.
+        lock_rows(
+            self,
+            _(
+                "Special service period %(name)s is being approved or changed by "
+                "another user. Reload it.",
+                name=self.name,
+            ),
+        )
         self._check_ready()
         picking = self._reserve_kit()
         self.env["aftersales.duty"].sudo().create(

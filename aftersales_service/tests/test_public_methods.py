@@ -97,7 +97,12 @@ class TestPublicMethods(TransactionCase):
         # An override of an inherited public method.
         self.assertIn(
             "aftersales.scrap.request",
-            defined["aftersales.scrap.request", "validate_tier"],
+            defined["aftersales.scrap.request", "write"],
+        )
+        # The approval buttons, shared by the documents that are approved.
+        self.assertIn(
+            "aftersales.scrap.request",
+            defined["aftersales.approval.mixin", "validate_tier"],
         )
         # A mixin's method, on the models that inherit it.
         self.assertIn(
