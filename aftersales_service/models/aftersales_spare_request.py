@@ -415,8 +415,12 @@ class AftersalesSpareLineMixin(models.AbstractModel):
         return lines
 
     def write(self, vals):
-        self._spare_documents()._check_lines_editable()
-        return super().write(vals)
+        # After the values' own checks, which name the field; the refusal
+        # undoes the write.
+        documents = self._spare_documents()
+        result = super().write(vals)
+        (documents | self._spare_documents())._check_lines_editable()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_if_editable(self):
