@@ -338,6 +338,7 @@ class AftersalesServicePeriod(models.Model):
     def request_validation(self):
         """Ask the service manager's approval; a period that can't be carried
         out (no engineer, a kit that stock can't cover) is refused first."""
+        self._ensure_state(("draft",), _("only a draft is sent for approval."))
         for period in self:
             period._check_ready()
         return super().request_validation()

@@ -117,6 +117,8 @@ class TestServicePeriod(ServicePeriodCase):
         self.assertEqual(inspection.lot_ids, self.unit)
         self.assertEqual(inspection.state, "planned")
         self.assertEqual(inspection.activity_ids.user_id, self.engineer)
+        with self.assertRaisesText(UserError, "only a draft is sent for approval"):
+            period.request_validation()
 
     def test_request_inside_the_period_takes_its_level_and_deadlines(self):
         period = self._approved(site_ids=[Command.set(self.site.ids)])
