@@ -264,6 +264,18 @@ MATRIX = {
         "r---",
         "r---",
     ),
+    # Q1: written by the scheduled action and the customer's answer only; the
+    # customer reads their own (record rule).
+    "aftersales.satisfaction.survey": (
+        "----",
+        "r---",
+        "r---",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
     # Sent notices are the record of what the customer got: nobody edits them.
     "aftersales.warranty.notice": (
         "----",

@@ -304,6 +304,101 @@ class TestTwoRunsShareTheWork(TransactionCase):
             env["stock.lot"].search([("product_id", "=", product_id)]).unlink()
             env["product.product"].browse(product_id).unlink()
 
+    def test_satisfaction_surveys(self):
+        """Five customers with running contracts, taken two at a time: each
+        gets exactly one survey of the period, and one mail."""
+        partner_ids = self._committed_customers(5)
+        Survey = type(self.env["aftersales.satisfaction.survey"])
+        due = Survey._customers_due_domain
+
+        def only_the_race(self, company, start):
+            return [*due(self, company, start), ("id", "in", partner_ids)]
+
+        with patch.object(Survey, "_customers_due_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "aftersales.satisfaction.survey",
+                "_cron_send_surveys",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), partner_ids)
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT s.partner_id, count(DISTINCT s.id), count(mm.id)
+                     FROM aftersales_satisfaction_survey s
+                     LEFT JOIN mail_message m
+                       ON m.model = 'aftersales.satisfaction.survey'
+                      AND m.res_id = s.id
+                     LEFT JOIN mail_mail mm ON mm.mail_message_id = m.id
+                    WHERE s.partner_id IN %s
+                 GROUP BY s.partner_id""",
+                [tuple(partner_ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(p, 1, 1) for p in partner_ids])
+
+    def _committed_customers(self, count):
+        """``count`` customers with a running contract each, committed."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Race Survey Customer {n}", "email": f"rs{n}@example.com"}
+                    for n in range(count)
+                ]
+            )
+            self.addCleanup(self._remove_surveys, customers.ids)
+            today = fields.Date.context_today(customers)
+            contracts = env["aftersales.contract"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "service_level_id": env.ref(
+                            "aftersales_service.service_level_standard"
+                        ).id,
+                        "date_start": today - timedelta(days=10),
+                        "date_end": today + timedelta(days=300),
+                    }
+                    for customer in customers
+                ]
+            )
+            contracts.action_start()
+            return customers.ids
+
+    def _remove_surveys(self, partner_ids):
+        """The race's customers, their contracts, surveys and mails."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            surveys = env["aftersales.satisfaction.survey"].search(
+                [("partner_id", "in", partner_ids)]
+            )
+            answers = surveys.user_input_id
+            env["mail.mail"].search(
+                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
+            ).unlink()
+            env["mail.message"].search(
+                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
+            ).unlink()
+            # Sent surveys and started contracts can't be deleted by users.
+            if surveys:
+                cr.execute(
+                    "DELETE FROM aftersales_satisfaction_survey WHERE id IN %s",
+                    [tuple(surveys.ids)],
+                )
+            answers.unlink()
+            contracts = env["aftersales.contract"].search(
+                [("partner_id", "in", partner_ids)]
+            )
+            env["mail.message"].search(
+                [("model", "=", contracts._name), ("res_id", "in", contracts.ids)]
+            ).unlink()
+            cr.execute(
+                "DELETE FROM aftersales_contract WHERE id IN %s",
+                [tuple(contracts.ids)],
+            )
+            env["res.partner"].browse(partner_ids).unlink()
+
     def test_breach_escalations(self):
         Ticket = type(self.env["helpdesk.ticket"])
         ids = self.ticket_ids
