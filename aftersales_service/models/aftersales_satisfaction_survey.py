@@ -288,9 +288,13 @@ class AftersalesSatisfactionSurvey(models.Model):
 
     @workflow_step
     def _send(self, company, survey, start, end, partners):
+        # Technical records: no chatter subscription nor creation message,
+        # which the mail thread would make one customer at a time.
+        quiet = {"tracking_disable": True}
         answers = (
             self.env["survey.user_input"]
             .sudo()
+            .with_context(**quiet)
             .create([self._prepare_answer_vals(survey, p, end) for p in partners])
         )
         contracts = self._running_contracts(
@@ -300,7 +304,7 @@ class AftersalesSatisfactionSurvey(models.Model):
         # The mail it sends is its first message.
         records = (
             self.sudo()
-            .with_context(mail_create_nolog=True)
+            .with_context(**quiet)
             .create(
                 [
                     {

@@ -202,6 +202,46 @@ class TestSending(SatisfactionCase):
         )
 
 
+class TestSendingCost(SatisfactionCase):
+    def _customers(self, count):
+        customers = self.env["res.partner"].create(
+            [
+                {"name": f"Cost Customer {n}", "email": f"c{n}@example.com"}
+                for n in range(count)
+            ]
+        )
+        for customer in customers:
+            self._running_contract(self.no_units, partner=customer)
+        self.ours |= customers
+        return customers
+
+    def test_query_count_does_not_grow_with_customers(self):
+        """Queries grow with the batches (of 50 here), not with the
+        customers: 100 customers in two batches cost what 10 in one cost,
+        twice at most."""
+        # A first run fills the caches a fresh process starts without.
+        self._send()
+
+        def run_with(count, queries):
+            customers = self._customers(count)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(queries):
+                self.Survey._cron_send_surveys(batch_size=50)
+            self.assertEqual(
+                self.Survey.search_count([("partner_id", "in", customers.ids)]),
+                count,
+            )
+
+        run_with(10, QUERIES_ONE_BATCH)
+        run_with(100, QUERIES_TWO_BATCHES)
+        self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)
+
+
+QUERIES_ONE_BATCH = 43
+QUERIES_TWO_BATCHES = 67
+
+
 class TestAnswers(SatisfactionCase):
     def test_state_and_scores_follow_the_answer(self):
         survey = self._send().filtered(lambda s: s.partner_id == self.customer)
