@@ -82,7 +82,8 @@ JOBS = {
         "cron": "aftersales_service.ir_cron_satisfaction_surveys",
         "batch": 200,
         "unit": "customers",
-        "progress": "SELECT count(*) FROM aftersales_satisfaction_survey",
+        "progress": """SELECT count(*) FROM aftersales_satisfaction_survey
+                        WHERE user_input_id IS NOT NULL""",
     },
 }
 

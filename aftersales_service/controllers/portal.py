@@ -20,7 +20,7 @@ PORTAL_DOCUMENTS = {
     "satisfaction-surveys": (
         "aftersales.satisfaction.survey",
         "period_start desc, id desc",
-        [],
+        [("user_input_id", "!=", False)],
     ),
 }
 # The printed form of each kind that has one.
@@ -100,7 +100,7 @@ class AftersalesPortal(CustomerPortal):
         """The customer's contact answers their company's survey: the survey
         app opens it for them."""
         record = self._aftersales_document("satisfaction-surveys", record_id)
-        if record is None:
+        if record is None or not record.user_input_id:
             return request.not_found()
         return request.redirect(record._answer_as(request.env.user.partner_id))
 

@@ -1,12 +1,16 @@
-import functools
+import logging
 from datetime import date
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from .aftersales_integrity_mixin import workflow_step
-from .aftersales_locking import run_in_batches
+from .aftersales_locking import commit_progress, run_in_batches
+
+_logger = logging.getLogger(__name__)
 
 SURVEY_FREQUENCIES = [("quarter", "Quarterly"), ("year", "Yearly")]
 
@@ -64,13 +68,18 @@ class AftersalesSatisfactionSurvey(models.Model):
     user_input_id = fields.Many2one(
         "survey.user_input",
         string="Answer",
-        required=True,
         readonly=True,
+        index="btree_not_null",
         ondelete="restrict",
     )
     survey_id = fields.Many2one(related="user_input_id.survey_id")
     state = fields.Selection(
-        [("new", "Sent"), ("in_progress", "Being Answered"), ("done", "Answered")],
+        [
+            ("to_send", "To Send"),
+            ("new", "Sent"),
+            ("in_progress", "Being Answered"),
+            ("done", "Answered"),
+        ],
         string="Status",
         compute="_compute_answer",
         store=True,
@@ -142,7 +151,7 @@ class AftersalesSatisfactionSurvey(models.Model):
     def _compute_answer(self):
         for record in self:
             answer = record.user_input_id
-            record.state = answer.state or "new"
+            record.state = answer.state or "to_send"
             done = answer.state == "done"
             record.answered_on = done and answer.end_datetime
             by_aspect = {
@@ -220,111 +229,157 @@ class AftersalesSatisfactionSurvey(models.Model):
     # Scheduled action --------------------------------------------------------
 
     @api.model
-    def _running_contracts(self, company, domain=()):
-        """The contracts of ``company`` that cover their units today."""
+    def _running_contracts(self, companies, domain=()):
+        """The contracts of ``companies`` that cover their units today."""
         Contract = self.env["aftersales.contract"].sudo()
         today = fields.Date.context_today(self)
         return Contract.search(
             [
                 *Contract._covering_domain(today),
-                ("company_id", "=", company.id),
+                ("company_id", "in", companies.ids),
                 *domain,
             ]
         )
 
     @api.model
-    def _customers_due_domain(self, company, period_start):
+    def _customers_due(self, company, period_start):
         """The customers of ``company`` who have a running contract and no
         survey for the period starting on ``period_start``."""
-        contracts = self._running_contracts(company)
-        return [
-            ("id", "in", contracts.partner_id.commercial_partner_id.ids),
-            (
-                "aftersales_satisfaction_survey_ids",
-                "not any",
-                [("company_id", "=", company.id), ("period_start", "=", period_start)],
-            ),
-        ]
+        customers = self._running_contracts(company).partner_id.commercial_partner_id
+        return (
+            customers
+            - self.sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("period_start", "=", period_start),
+                    ("partner_id", "in", customers.ids),
+                ]
+            )
+            .partner_id
+        )
 
     @api.model
     def _cron_send_surveys(self, batch_size=200):
         """Send each customer with a running contract the satisfaction survey
         of the current period (quarter or year, per company), once.
 
-        Customers are selected by the survey they still lack and taken in
-        batches (``run_in_batches``): a run that stops halfway and runs again
-        surveys each customer exactly once, two runs at the same time share
-        the batches, and the unique key on (company, customer, period) holds
-        even when they race."""
+        First the period's surveys are recorded, to send, for the customers
+        who lack one (``_record_period``); then the surveys to send are taken
+        in batches (``run_in_batches``), each batch claiming its own surveys:
+        a run that stops halfway and runs again sends each survey exactly
+        once, and two runs at the same time share the batches without
+        holding the customers or their contracts."""
         today = fields.Date.context_today(self)
-        Partner = self.env["res.partner"].sudo()
         for company in self.env["res.company"].sudo().search([]):
-            survey = company._aftersales_satisfaction_survey()
-            if not survey:
+            if not company._aftersales_satisfaction_survey():
                 continue
             start, end = survey_period(today, company.aftersales_survey_frequency)
-            run_in_batches(
-                Partner,
-                self._customers_due_domain(company, start),
-                functools.partial(self._send_for, company, survey, start, end),
-                batch_size,
-            )
+            self._record_period(company, start, end)
+        run_in_batches(
+            self.sudo(),
+            [("user_input_id", "=", False), ("period_end", ">=", today)],
+            type(self)._send,
+            batch_size,
+        )
 
     @api.model
-    def _send_for(self, company, survey, start, end, partners):
-        """The surveys of ``partners`` for the period from ``start`` to
-        ``end``: the answer of each, the record, and the mail."""
-        # A batch retried customer by customer: skip whom it surveyed already.
-        done = self.sudo().search(
-            [
-                ("company_id", "=", company.id),
-                ("period_start", "=", start),
-                ("partner_id", "in", partners.ids),
-            ]
-        )
-        partners -= done.partner_id
-        if partners:
-            self._send(company, survey, start, end, partners)
+    def _record_period(self, company, start, end):
+        """Record the period's survey, to send, of each customer due one. The
+        unique key on (company, customer, period start) keeps one survey per
+        period: a survey another run recorded at the same time is left to
+        it (``ON CONFLICT DO NOTHING``; a concurrent one it committed after
+        this run began is a serialization failure, the race working as
+        meant, not an error)."""
+        customers = self._customers_due(company, start)
+        if not customers:
+            return
+        self.flush_model()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """INSERT INTO aftersales_satisfaction_survey
+                               (company_id, partner_id, period_start, period_end,
+                                state, create_uid, write_uid, create_date,
+                                write_date)
+                           SELECT %(company)s, customer, %(start)s, %(end)s,
+                                  'to_send', %(uid)s, %(uid)s,
+                                  now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                             FROM unnest(%(customers)s) AS customer
+                           ON CONFLICT (company_id, partner_id, period_start)
+                           DO NOTHING""",
+                        company=company.id,
+                        start=start,
+                        end=end,
+                        uid=self.env.uid,
+                        customers=customers.ids,
+                    ),
+                    log_exceptions=False,
+                )
+                recorded = self.env.cr.rowcount
+        except psycopg2.errors.SerializationFailure:
+            _logger.info(
+                "Satisfaction surveys %s: recorded by another run at the same time",
+                start,
+            )
+            return
+        # The other runs see the period's surveys to send at once.
+        commit_progress(self.env, 0, recorded)
 
     @workflow_step
-    def _send(self, company, survey, start, end, partners):
+    def _send(self):
+        """Send these surveys: the customer's answer in the survey app, the
+        contracts surveyed, and the mail with the link."""
+        # A batch retried survey by survey: skip what it sent already.
+        records = self.filtered(lambda r: not r.user_input_id)
+        if not records:
+            return
         # Technical records: no chatter subscription nor creation message,
-        # which the mail thread would make one customer at a time.
-        quiet = {"tracking_disable": True}
+        # which the mail thread would make one answer at a time.
+        surveys = {
+            company: company._aftersales_satisfaction_survey()
+            for company in records.company_id
+        }
         answers = (
             self.env["survey.user_input"]
             .sudo()
-            .with_context(**quiet)
-            .create([self._prepare_answer_vals(survey, p, end) for p in partners])
-        )
-        contracts = self._running_contracts(
-            company, [("partner_id", "child_of", partners.ids)]
-        ).grouped(lambda c: c.partner_id.commercial_partner_id)
-        no_contract = self.env["aftersales.contract"]
-        # The mail it sends is its first message.
-        records = (
-            self.sudo()
-            .with_context(**quiet)
+            .with_context(tracking_disable=True)
             .create(
                 [
-                    {
-                        "company_id": company.id,
-                        "partner_id": partner.id,
-                        "period_start": start,
-                        "period_end": end,
-                        "user_input_id": answer.id,
-                        "contract_ids": [
-                            Command.set(contracts.get(partner, no_contract).ids)
-                        ],
-                    }
-                    for partner, answer in zip(partners, answers, strict=True)
+                    self._prepare_answer_vals(
+                        surveys[r.company_id], r.partner_id, r.period_end
+                    )
+                    for r in records
                 ]
             )
+        )
+        contracts = self._running_contracts(
+            records.company_id, [("partner_id", "child_of", records.partner_id.ids)]
+        ).grouped(lambda c: (c.company_id, c.partner_id.commercial_partner_id))
+        no_contract = self.env["aftersales.contract"]
+        for record, answer in zip(records, answers, strict=True):
+            record.user_input_id = answer
+        # The contracts of all the batch's surveys in one go, not one query
+        # per survey.
+        self._fields["contract_ids"].write_batch(
+            [
+                (
+                    record,
+                    [
+                        Command.set(
+                            contracts.get(
+                                (record.company_id, record.partner_id), no_contract
+                            ).ids
+                        )
+                    ],
+                )
+                for record in records
+            ]
         )
         self.env.ref(
             "aftersales_service.mail_template_satisfaction_survey"
         ).send_mail_batch(records.ids)
-        return records
 
     @api.model
     def _prepare_answer_vals(self, survey, partner, end):

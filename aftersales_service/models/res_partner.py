@@ -33,9 +33,6 @@ class ResPartner(models.Model):
     aftersales_training_count = fields.Integer(
         string="Trainings", compute="_compute_aftersales_archive_counts"
     )
-    aftersales_satisfaction_survey_ids = fields.One2many(
-        "aftersales.satisfaction.survey", "partner_id", string="Satisfaction Surveys"
-    )
 
     @api.model
     def _search_display_name(self, operator, value):

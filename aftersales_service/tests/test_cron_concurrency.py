@@ -9,6 +9,9 @@ from odoo.fields import Domain
 from odoo.tests import TransactionCase
 
 from odoo.addons.aftersales_service.models import aftersales_locking
+from odoo.addons.aftersales_service.models.aftersales_satisfaction_survey import (
+    survey_period,
+)
 
 MODELS = "odoo.addons.aftersales_service.models."
 # The claim itself, kept before the tests patch it where it is called.
@@ -305,16 +308,32 @@ class TestTwoRunsShareTheWork(TransactionCase):
             env["product.product"].browse(product_id).unlink()
 
     def test_satisfaction_surveys(self):
-        """Five customers with running contracts, taken two at a time: each
-        gets exactly one survey of the period, and one mail."""
+        """Five customers' surveys of the period, recorded, then sent two at
+        a time by two runs: each customer gets exactly one survey and one
+        mail, and the runs never hold the customers or their contracts."""
         partner_ids = self._committed_customers(5)
         Survey = type(self.env["aftersales.satisfaction.survey"])
-        due = Survey._customers_due_domain
+        due = Survey._customers_due
 
         def only_the_race(self, company, start):
-            return [*due(self, company, start), ("id", "in", partner_ids)]
+            return due(self, company, start).filtered(lambda p: p.id in partner_ids)
 
-        with patch.object(Survey, "_customers_due_domain", only_the_race):
+        with patch.object(Survey, "_customers_due", only_the_race):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                company = env.company
+                start, end = survey_period(
+                    fields.Date.context_today(company.partner_id),
+                    company.aftersales_survey_frequency,
+                )
+                env["aftersales.satisfaction.survey"]._record_period(
+                    company, start, end
+                )
+                ids = (
+                    env["aftersales.satisfaction.survey"]
+                    .search([("partner_id", "in", partner_ids)])
+                    .ids
+                )
             claimed, meanwhile = self._race(
                 "aftersales.satisfaction.survey",
                 "_cron_send_surveys",
@@ -323,10 +342,11 @@ class TestTwoRunsShareTheWork(TransactionCase):
             )
         self.assertTrue(meanwhile, "the second run waited for the first")
         self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
-        self.assertEqual(sorted(claimed["first"] + claimed["second"]), partner_ids)
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), sorted(ids))
         with self.registry.cursor() as cr:
             cr.execute(
-                """SELECT s.partner_id, count(DISTINCT s.id), count(mm.id)
+                """SELECT s.partner_id, count(DISTINCT s.id), count(mm.id),
+                          count(DISTINCT s.user_input_id)
                      FROM aftersales_satisfaction_survey s
                      LEFT JOIN mail_message m
                        ON m.model = 'aftersales.satisfaction.survey'
@@ -336,7 +356,46 @@ class TestTwoRunsShareTheWork(TransactionCase):
                  GROUP BY s.partner_id""",
                 [tuple(partner_ids)],
             )
-            self.assertEqual(sorted(cr.fetchall()), [(p, 1, 1) for p in partner_ids])
+            self.assertEqual(sorted(cr.fetchall()), [(p, 1, 1, 1) for p in partner_ids])
+
+    def test_satisfaction_surveys_recorded_at_the_same_time(self):
+        """Two runs record the period's surveys at the same moment: the one
+        that comes second records none, without an error, and each customer
+        has one survey."""
+        partner_ids = self._committed_customers(3)
+        Survey = type(self.env["aftersales.satisfaction.survey"])
+        due = Survey._customers_due
+
+        def only_the_race(self, company, start):
+            return due(self, company, start).filtered(lambda p: p.id in partner_ids)
+
+        with (
+            patch.object(Survey, "_customers_due", only_the_race),
+            self.registry.cursor() as late_cr,
+            self.assertNoLogs("odoo.sql_db", level="ERROR"),
+        ):
+            late = api.Environment(late_cr, SUPERUSER_ID, {})
+            company = late.company
+            start, end = survey_period(
+                fields.Date.context_today(company.partner_id),
+                company.aftersales_survey_frequency,
+            )
+            # The late run's snapshot is taken before the other one commits.
+            late_cr.execute("SELECT 1")
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["aftersales.satisfaction.survey"]._record_period(
+                    company.with_env(env), start, end
+                )
+            late["aftersales.satisfaction.survey"]._record_period(company, start, end)
+            late_cr.commit()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT partner_id, count(*) FROM aftersales_satisfaction_survey
+                    WHERE partner_id IN %s GROUP BY partner_id""",
+                [tuple(partner_ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(p, 1) for p in partner_ids])
 
     def _committed_customers(self, count):
         """``count`` customers with a running contract each, committed."""

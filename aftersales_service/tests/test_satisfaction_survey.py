@@ -47,14 +47,18 @@ class SatisfactionCase(AftersalesCase):
         )
         cls.ours = cls.customer | cls.other | cls.draft_customer
 
+    def setUp(self):
+        super().setUp()
+        # The scheduled action surveys this test's customers only.
+        due = type(self.Survey)._customers_due
+
+        def only_ours(survey, company, start):
+            return due(survey, company, start) & self.ours
+
+        self.patch(type(self.Survey), "_customers_due", only_ours)
+
     def _send(self):
-        """Run the scheduled action on this test's customers only."""
-        domain = self.Survey._customers_due_domain
-
-        def only_ours(company, start):
-            return [*domain(company, start), ("id", "in", self.ours.ids)]
-
-        self.patch(type(self.Survey), "_customers_due_domain", staticmethod(only_ours))
+        """Run the scheduled action."""
         self.Survey._cron_send_surveys()
         return self.Survey.search([("partner_id", "in", self.ours.ids)])
 
@@ -132,6 +136,21 @@ class TestSending(SatisfactionCase):
             mails.filtered(lambda m: m.res_id == mine.id).body_html,
         )
 
+    def test_recorded_to_send_then_sent(self):
+        """The period's surveys are recorded first, to send; until sent they
+        have no link and the customer does not see them."""
+        start, end = survey_period(self._today(), "quarter")
+        self.Survey._record_period(self.env.company, start, end)
+        recorded = self.Survey.search([("partner_id", "in", self.ours.ids)])
+        self.assertEqual(recorded.partner_id, self.customer | self.other)
+        self.assertEqual(set(recorded.mapped("state")), {"to_send"})
+        self.assertFalse(recorded.user_input_id)
+        # Recorded twice, still one each.
+        self.Survey._record_period(self.env.company, start, end)
+        self.assertEqual(self._send(), recorded)
+        self.assertEqual(set(recorded.mapped("state")), {"new"})
+        self.assertEqual(len(recorded.user_input_id), 2)
+
     def test_sent_once_per_period(self):
         first = self._send()
         self.assertEqual(self._send(), first)
@@ -187,18 +206,15 @@ class TestSending(SatisfactionCase):
     def test_a_batch_retried_skips_who_it_surveyed(self):
         """Retried customer by customer after a failure, the batch surveys
         nobody twice."""
-        self._send()
-        company = self.env.company
-        start, end = survey_period(self._today(), "quarter")
-        self.Survey._send_for(
-            company,
-            company._aftersales_satisfaction_survey(),
-            start,
-            end,
-            self.customer | self.other,
-        )
+        surveys = self._send()
+        answers = surveys.user_input_id
+        surveys._send()
+        self.assertEqual(surveys.user_input_id, answers)
         self.assertEqual(
-            self.Survey.search_count([("partner_id", "in", self.ours.ids)]), 2
+            self.env["mail.mail"].search_count(
+                [("model", "=", self.Survey._name), ("res_id", "in", surveys.ids)]
+            ),
+            2,
         )
 
 
@@ -238,8 +254,8 @@ class TestSendingCost(SatisfactionCase):
         self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)
 
 
-QUERIES_ONE_BATCH = 43
-QUERIES_TWO_BATCHES = 67
+QUERIES_ONE_BATCH = 49
+QUERIES_TWO_BATCHES = 74
 
 
 class TestAnswers(SatisfactionCase):
