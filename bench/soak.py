@@ -9,7 +9,9 @@ Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
    today, M approved follow-up plans with visits due, and U accepted units
    whose own warranty's renewal notice is due.
-3. For each job (renewal notices, follow-up visits, unit notices): runs the method its
+   Each contract's customer is due the period's satisfaction survey.
+3. For each job (renewal notices, follow-up visits, unit notices, satisfaction
+   surveys): runs the method its
    scheduled action calls in an Odoo shell, kills that process as soon as the
    first batch is committed, runs it again to the end, and counts in SQL what
    each contract and plan got.
@@ -73,6 +75,15 @@ JOBS = {
         "unit": "units",
         "progress": """SELECT count(*) FROM aftersales_warranty
                         WHERE renewal_notice_id IS NOT NULL""",
+    },
+    "surveys": {
+        "title": "Satisfaction surveys",
+        "call": 'env["aftersales.satisfaction.survey"]._cron_send_surveys',
+        "cron": "aftersales_service.ir_cron_satisfaction_surveys",
+        "batch": 200,
+        "unit": "customers",
+        "progress": """SELECT count(*) FROM aftersales_satisfaction_survey
+                        WHERE user_input_id IS NOT NULL""",
     },
 }
 
@@ -138,6 +149,27 @@ NOTICES_PER_WEEK = """
       JOIN aftersales_warranty_notice n ON n.id = w.renewal_notice_id
      WHERE w.id = ANY(%s)
   GROUP BY w.partner_id, date_trunc('week', w.end_date)"""
+# The customers due a satisfaction survey: those with a running contract.
+SURVEYED_CUSTOMERS = """
+    SELECT DISTINCT COALESCE(p.commercial_partner_id, p.id)
+      FROM aftersales_contract c
+      JOIN res_partner p ON p.id = c.partner_id
+     WHERE c.state IN ('running', 'to_renew')"""
+# What the survey job leaves per customer ``p``: one of each.
+SURVEY_TRACES = {
+    "survey of the period": """
+        SELECT count(*) FROM aftersales_satisfaction_survey s
+         WHERE s.partner_id = p.id""",
+    "answer link": """
+        SELECT count(*) FROM survey_user_input u
+         WHERE u.partner_id = p.id""",
+    "mail to the customer": """
+        SELECT count(*) FROM mail_mail mm
+          JOIN mail_message m ON m.id = mm.mail_message_id
+          JOIN aftersales_satisfaction_survey s
+            ON m.model = 'aftersales.satisfaction.survey' AND m.res_id = s.id
+         WHERE s.partner_id = p.id""",
+}
 VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
 ACTIVITIES_PER_VISIT = """
     SELECT count(a.id) FROM aftersales_inspection i
@@ -529,6 +561,28 @@ class Soak:
             + self.check_one_each("units: notice per customer-week", per_week)
         )
 
+    def surveyed_customers(self):
+        with self.cursor() as cr:
+            cr.execute(SURVEYED_CUSTOMERS)
+            return [partner for (partner,) in cr.fetchall()]
+
+    def check_surveys(self, partner_ids):
+        """Return the duplicates: extra copies of any trace of a survey."""
+        with self.cursor() as cr:
+            columns = ", ".join(f"({sql})" for sql in SURVEY_TRACES.values())
+            cr.execute(
+                f"SELECT {columns} FROM res_partner p WHERE p.id = ANY(%s)",
+                [partner_ids],
+            )
+            rows = cr.fetchall()
+        self.check("surveys: all customers found", len(rows) == len(partner_ids))
+        return sum(
+            self.check_one_each(
+                f"surveys: {trace} per customer", [row[i] for row in rows]
+            )
+            for i, trace in enumerate(SURVEY_TRACES)
+        )
+
     def check_logs(self):
         """The project's log check: no WARNING or ERROR from Odoo."""
         logs = sorted(self.logs.glob("soak-*.log"))
@@ -598,6 +652,12 @@ def main():
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
+    # One customer in ten contracts: the surveys need more than one batch too.
+    if args.contracts // 10 <= JOBS["surveys"]["batch"]:
+        parser.error(
+            f"--contracts must exceed ten times the batch size, "
+            f"{10 * JOBS['surveys']['batch']}"
+        )
     logs = Path(args.conf).resolve().parent / "log"
     logs.mkdir(exist_ok=True)
     for old in logs.glob("soak-*.log"):
@@ -624,6 +684,11 @@ def main():
     with soak.phase("units: checks"):
         duplicates = soak.check_unit_notices(warranty_ids)
     jobs.append(("units", f"{args.units} units", at_kill, after, duplicates))
+    customers = soak.surveyed_customers()
+    at_kill, after = soak.run_killed_then_again("surveys", len(customers))
+    with soak.phase("surveys: checks"):
+        duplicates = soak.check_surveys(customers)
+    jobs.append(("surveys", f"{len(customers)} customers", at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

@@ -18,6 +18,11 @@ PORTAL_DOCUMENTS = {
     "analyses": ("aftersales.fault.analysis", "year desc, quarter desc", []),
     "followup-plans": ("aftersales.followup.plan", "id desc", []),
     "service-periods": ("aftersales.service.period", "date_start desc, id desc", []),
+    "satisfaction-surveys": (
+        "aftersales.satisfaction.survey",
+        "period_start desc, id desc",
+        [("user_input_id", "!=", False)],
+    ),
 }
 # The printed form of each kind that has one.
 PORTAL_REPORTS = {
@@ -85,6 +90,20 @@ class AftersalesPortal(CustomerPortal):
             f"aftersales_service.portal_{path}_page",
             {"record": record, "page_name": f"aftersales_{path}"},
         )
+
+    @http.route(
+        ["/my/satisfaction-surveys/<int:record_id>/answer"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_satisfaction_answer(self, record_id, **kw):
+        """The customer's contact answers their company's survey: the survey
+        app opens it for them."""
+        record = self._aftersales_document("satisfaction-surveys", record_id)
+        if record is None or not record.user_input_id:
+            return request.not_found()
+        return request.redirect(record._answer_as(request.env.user.partner_id))
 
     @http.route(
         ["/my/<string:path>/<int:record_id>/pdf"],

@@ -41,6 +41,8 @@ from . import aftersales_inspection
 from . import aftersales_training
 from . import aftersales_kpi
 from . import aftersales_fault_analysis
+from . import aftersales_satisfaction_survey
+from . import survey_question
 from . import ir_actions_report
 from . import ir_module_module
 from . import tier_review

@@ -205,7 +205,12 @@ class AftersalesFaultAnalysis(models.Model):
             (names.get(row["category_id"], uncategorised), labels[row["severity"]])
             for row in rows
         )
+        first, last, *__ = quarter_bounds(self.year, self.quarter, "UTC")
+        survey = self.env["aftersales.satisfaction.survey"]._answered_result(
+            self.company_id, self.partner_id.commercial_partner_id, first, last
+        )
         return {
+            "survey": survey,
             "requests": len(rows),
             "by_category": sorted(by_category.items()),
             "by_severity": {

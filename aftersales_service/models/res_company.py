@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .aftersales_coverage import POST_WARRANTY_POLICIES
+from .aftersales_satisfaction_survey import SURVEY_FREQUENCIES
 from .aftersales_warranty import REPLACEMENT_WARRANTIES, WARRANTY_PERIODS
 
 
@@ -52,6 +53,20 @@ class ResCompany(models.Model):
         help="The contract product quoted for an extended warranty (续保合同) "
         "when a unit's warranty is about to end: one per unit, at its price. "
         "Without it, the account manager quotes by hand.",
+    )
+
+    aftersales_survey_frequency = fields.Selection(
+        SURVEY_FREQUENCIES,
+        string="Satisfaction Survey",
+        default="quarter",
+        required=True,
+        help="How often each customer with a running contract gets the "
+        "satisfaction survey (定期调查): once a quarter or once a year.",
+    )
+    aftersales_survey_id = fields.Many2one(
+        "survey.survey",
+        string="Satisfaction Survey Form",
+        help="The survey sent. Empty: the add-on's satisfaction survey.",
     )
 
     aftersales_service_level_id = fields.Many2one(
@@ -186,6 +201,14 @@ class ResCompany(models.Model):
                         "(for example 60)."
                     )
                 )
+
+    def _aftersales_satisfaction_survey(self):
+        """The survey the company's customers get: its own choice, else the
+        add-on's."""
+        self.ensure_one()
+        return self.sudo().aftersales_survey_id or self.env.ref(
+            "aftersales_service.survey_satisfaction", raise_if_not_found=False
+        )
 
     def _aftersales_unit_notice_days(self):
         """Days before a unit's warranty ends that its renewal notice goes."""

@@ -31,6 +31,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_service_level_id = fields.Many2one(
         related="company_id.aftersales_service_level_id", readonly=False
     )
+    aftersales_survey_frequency = fields.Selection(
+        related="company_id.aftersales_survey_frequency", readonly=False
+    )
+    aftersales_survey_id = fields.Many2one(
+        related="company_id.aftersales_survey_id", readonly=False
+    )
     aftersales_supervisor_id = fields.Many2one(
         related="company_id.aftersales_supervisor_id", readonly=False
     )

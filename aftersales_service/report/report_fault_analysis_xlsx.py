@@ -75,6 +75,21 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                     sheet.write_number(row, 1, value, hours)
                 row += 1
             row += 1
+            survey = stats["survey"]
+            sheet.write(row, 0, _("Satisfaction Survey"), bold)
+            if survey:
+                sheet.write(row, 1, survey["period"])
+                for label, score in survey["scores"]:
+                    row += 1
+                    sheet.write(row, 0, label)
+                    if score:
+                        sheet.write_number(row, 1, score, hours)
+                if survey["comment"]:
+                    row += 1
+                    sheet.write(row, 0, survey["comment"])
+            else:
+                sheet.write(row, 1, _("Not answered"))
+            row += 2
             sheet.write(row, 0, _("Recommendations"), bold)
             sheet.write(
                 row + 1,

@@ -276,6 +276,18 @@ MATRIX = {
         "----",
         "r---",
     ),
+    # Q1: written by the scheduled action and the customer's answer only; the
+    # customer reads their own (record rule).
+    "aftersales.satisfaction.survey": (
+        "----",
+        "r---",
+        "r---",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
     "aftersales.service.period.part": (
         "r---",
         "rwcu",

@@ -9,6 +9,9 @@ from odoo.fields import Domain
 from odoo.tests import TransactionCase
 
 from odoo.addons.aftersales_service.models import aftersales_locking
+from odoo.addons.aftersales_service.models.aftersales_satisfaction_survey import (
+    survey_period,
+)
 
 MODELS = "odoo.addons.aftersales_service.models."
 # The claim itself, kept before the tests patch it where it is called.
@@ -310,6 +313,157 @@ class TestTwoRunsShareTheWork(TransactionCase):
                     cr.execute(f"DELETE FROM {table} WHERE id IN %s", [tuple(ids)])
             env["stock.lot"].search([("product_id", "=", product_id)]).unlink()
             env["product.product"].browse(product_id).unlink()
+
+    def test_satisfaction_surveys(self):
+        """Five customers' surveys of the period, recorded, then sent two at
+        a time by two runs: each customer gets exactly one survey and one
+        mail, and the runs never hold the customers or their contracts."""
+        partner_ids = self._committed_customers(5)
+        Survey = type(self.env["aftersales.satisfaction.survey"])
+        due = Survey._customers_due
+
+        def only_the_race(self, company, start):
+            return due(self, company, start).filtered(lambda p: p.id in partner_ids)
+
+        with patch.object(Survey, "_customers_due", only_the_race):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                company = env.company
+                start, end = survey_period(
+                    fields.Date.context_today(company.partner_id),
+                    company.aftersales_survey_frequency,
+                )
+                env["aftersales.satisfaction.survey"]._record_period(
+                    company, start, end
+                )
+                ids = (
+                    env["aftersales.satisfaction.survey"]
+                    .search([("partner_id", "in", partner_ids)])
+                    .ids
+                )
+            claimed, meanwhile = self._race(
+                "aftersales.satisfaction.survey",
+                "_cron_send_surveys",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), sorted(ids))
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT s.partner_id, count(DISTINCT s.id), count(mm.id),
+                          count(DISTINCT s.user_input_id)
+                     FROM aftersales_satisfaction_survey s
+                     LEFT JOIN mail_message m
+                       ON m.model = 'aftersales.satisfaction.survey'
+                      AND m.res_id = s.id
+                     LEFT JOIN mail_mail mm ON mm.mail_message_id = m.id
+                    WHERE s.partner_id IN %s
+                 GROUP BY s.partner_id""",
+                [tuple(partner_ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(p, 1, 1, 1) for p in partner_ids])
+
+    def test_satisfaction_surveys_recorded_at_the_same_time(self):
+        """Two runs record the period's surveys at the same moment: the one
+        that comes second records none, without an error, and each customer
+        has one survey."""
+        partner_ids = self._committed_customers(3)
+        Survey = type(self.env["aftersales.satisfaction.survey"])
+        due = Survey._customers_due
+
+        def only_the_race(self, company, start):
+            return due(self, company, start).filtered(lambda p: p.id in partner_ids)
+
+        with (
+            patch.object(Survey, "_customers_due", only_the_race),
+            self.registry.cursor() as late_cr,
+            self.assertNoLogs("odoo.sql_db", level="ERROR"),
+        ):
+            late = api.Environment(late_cr, SUPERUSER_ID, {})
+            company = late.company
+            start, end = survey_period(
+                fields.Date.context_today(company.partner_id),
+                company.aftersales_survey_frequency,
+            )
+            # The late run's snapshot is taken before the other one commits.
+            late_cr.execute("SELECT 1")
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["aftersales.satisfaction.survey"]._record_period(
+                    company.with_env(env), start, end
+                )
+            late["aftersales.satisfaction.survey"]._record_period(company, start, end)
+            late_cr.commit()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT partner_id, count(*) FROM aftersales_satisfaction_survey
+                    WHERE partner_id IN %s GROUP BY partner_id""",
+                [tuple(partner_ids)],
+            )
+            self.assertEqual(sorted(cr.fetchall()), [(p, 1) for p in partner_ids])
+
+    def _committed_customers(self, count):
+        """``count`` customers with a running contract each, committed."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Race Survey Customer {n}", "email": f"rs{n}@example.com"}
+                    for n in range(count)
+                ]
+            )
+            self.addCleanup(self._remove_surveys, customers.ids)
+            today = fields.Date.context_today(customers)
+            contracts = env["aftersales.contract"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "service_level_id": env.ref(
+                            "aftersales_service.service_level_standard"
+                        ).id,
+                        "date_start": today - timedelta(days=10),
+                        "date_end": today + timedelta(days=300),
+                    }
+                    for customer in customers
+                ]
+            )
+            contracts.action_start()
+            return customers.ids
+
+    def _remove_surveys(self, partner_ids):
+        """The race's customers, their contracts, surveys and mails."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            surveys = env["aftersales.satisfaction.survey"].search(
+                [("partner_id", "in", partner_ids)]
+            )
+            answers = surveys.user_input_id
+            env["mail.mail"].search(
+                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
+            ).unlink()
+            env["mail.message"].search(
+                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
+            ).unlink()
+            # Sent surveys and started contracts can't be deleted by users.
+            if surveys:
+                cr.execute(
+                    "DELETE FROM aftersales_satisfaction_survey WHERE id IN %s",
+                    [tuple(surveys.ids)],
+                )
+            answers.unlink()
+            contracts = env["aftersales.contract"].search(
+                [("partner_id", "in", partner_ids)]
+            )
+            env["mail.message"].search(
+                [("model", "=", contracts._name), ("res_id", "in", contracts.ids)]
+            ).unlink()
+            cr.execute(
+                "DELETE FROM aftersales_contract WHERE id IN %s",
+                [tuple(contracts.ids)],
+            )
+            env["res.partner"].browse(partner_ids).unlink()
 
     def test_breach_escalations(self):
         Ticket = type(self.env["helpdesk.ticket"])

@@ -14,6 +14,7 @@ EXPECTED = {
     "aftersales.inspection": {"plan_period_uniq"},
     "aftersales.training.attendee": {"session_partner_uniq"},
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
+    "aftersales.satisfaction.survey": {"partner_period_uniq"},
     "stock.lot": {"aftersales_name_index"},
 }
 
