@@ -20,6 +20,7 @@
         "resource",
         "portal",
         "rating",
+        "hr",
     ],
     "data": [
         "security/aftersales_security.xml",
@@ -76,6 +77,8 @@
         "views/aftersales_inspection_views.xml",
         "views/aftersales_training_session_views.xml",
         "views/aftersales_training_topic_views.xml",
+        "views/aftersales_qualification_views.xml",
+        "views/product_category_views.xml",
         "views/aftersales_kpi_views.xml",
         "views/aftersales_fault_analysis_views.xml",
         "views/product_template_views.xml",

@@ -8,6 +8,7 @@ KEPT_MODELS = (
     "helpdesk.ticket.category",
     "helpdesk.ticket.channel",
     "helpdesk.ticket.stage",
+    "hr.employee",
     "product.product",
     "product.template",
     "repair.order",

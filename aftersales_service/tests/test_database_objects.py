@@ -12,7 +12,8 @@ EXPECTED = {
     "aftersales.loaner": {"loaner_differs_from_unit", "ticket_open_uniq"},
     "aftersales.followup.plan": {"contract_uniq"},
     "aftersales.inspection": {"plan_period_uniq"},
-    "aftersales.training.attendee": {"session_partner_uniq"},
+    "aftersales.training.attendee": {"session_partner_uniq", "session_employee_uniq"},
+    "aftersales.qualification": {"employee_categ_uniq"},
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "stock.lot": {"aftersales_name_index"},
 }
