@@ -9,6 +9,7 @@ KEPT_MODELS = (
     "helpdesk.ticket.channel",
     "helpdesk.ticket.stage",
     "hr.employee",
+    "product.category",
     "product.product",
     "product.template",
     "repair.order",

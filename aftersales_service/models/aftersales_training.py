@@ -345,6 +345,11 @@ class AftersalesTrainingAttendee(models.Model):
         "when the session is given."
     )
 
+    @api.onchange("passed")
+    def _onchange_passed(self):
+        if self.passed:
+            self.attended = True
+
     @api.constrains("employee_id", "attended", "passed", "session_id")
     def _check_granted_kept(self):
         self.session_id._check_qualification_kept()

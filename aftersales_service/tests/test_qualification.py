@@ -243,6 +243,20 @@ class TestInternalTraining(QualificationCase):
                 change()
         self.assertFalse(self._held(self.other_emp))
 
+    def test_the_attendance_sheet_lists_the_engineers(self):
+        self.emp.job_title = "Field Engineer"
+        session = self._internal_session({self.emp: True})
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("aftersales_service.report_attendance", session.ids)[0]
+            .decode()
+        )
+        self.assertIn("Zhou Qiang", html)
+        self.assertIn("Field Engineer", html)
+        self.assertIn("Our Engineers", html)
+        self.assertNotIn("Customer&#39;s Signature", html)
+        self.assertNotIn("Customer's Signature", html)
+
     def test_customer_training_is_unchanged(self):
         contact = self.env["res.partner"].create(
             {"name": "Operator", "parent_id": self.customer.id}
