@@ -61,6 +61,7 @@ class AftersalesQualification(models.Model):
         index="btree_not_null",
         check_company=True,
         readonly=True,
+        copy=False,
         tracking=True,
     )
     certificate = fields.Char(

@@ -7,6 +7,11 @@ from .aftersales_integrity_mixin import workflow_step
 
 # The longest session logged as one: a course of a month.
 MAX_SESSION = timedelta(days=31)
+# Who records an internal session as given, granting its qualifications.
+GRANTING_GROUPS = (
+    "aftersales_service.group_aftersales_trainer",
+    "aftersales_service.group_aftersales_manager",
+)
 
 
 class AftersalesTrainingTopic(models.Model):
@@ -227,6 +232,17 @@ class AftersalesTrainingSession(models.Model):
             if session.state != "planned":
                 raise UserError(
                     _("Training %(name)s is already closed.", name=session.name)
+                )
+            if session.audience == "internal" and not (
+                self.env.su
+                or any(self.env.user.has_group(group) for group in GRANTING_GROUPS)
+            ):
+                raise UserError(
+                    _(
+                        "Training %(name)s grants qualifications: a trainer or the "
+                        "service manager records it as given.",
+                        name=session.name,
+                    )
                 )
             if not session.attendee_ids.filtered("attended"):
                 raise UserError(

@@ -196,6 +196,15 @@ class TestInternalTraining(QualificationCase):
             2,
         )
 
+    def test_engineers_do_not_qualify_themselves(self):
+        session = self._internal_session({self.emp: True})
+        with self.assertRaisesText(UserError, "a trainer or the service manager"):
+            session.with_user(self.engineer).action_done()
+        self.assertEqual(session.state, "planned")
+        self.assertFalse(self._held(self.emp))
+        session.with_user(self.manager).action_done()
+        self.assertTrue(self._held(self.emp))
+
     def test_passing_needs_attending(self):
         trainee = self._internal_session({self.emp: True}).attendee_ids
         with self.assertRaisesText(ValidationError, "passed without attending"):
