@@ -21,6 +21,7 @@
         "portal",
         "rating",
         "survey",
+        "hr",
     ],
     "data": [
         "security/aftersales_security.xml",
@@ -80,6 +81,8 @@
         "views/aftersales_inspection_views.xml",
         "views/aftersales_training_session_views.xml",
         "views/aftersales_training_topic_views.xml",
+        "views/aftersales_qualification_views.xml",
+        "views/product_category_views.xml",
         "views/aftersales_kpi_views.xml",
         "views/aftersales_fault_analysis_views.xml",
         "views/aftersales_satisfaction_survey_views.xml",

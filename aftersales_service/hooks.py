@@ -8,6 +8,8 @@ KEPT_MODELS = (
     "helpdesk.ticket.category",
     "helpdesk.ticket.channel",
     "helpdesk.ticket.stage",
+    "hr.employee",
+    "product.category",
     "product.product",
     "product.template",
     "repair.order",

@@ -47,3 +47,5 @@ from . import ir_actions_report
 from . import ir_module_module
 from . import tier_review
 from . import ir_http
+from . import aftersales_qualification
+from . import product_category

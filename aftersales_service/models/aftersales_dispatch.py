@@ -229,6 +229,12 @@ class AftersalesDispatch(models.Model):
         help="The user is an engineer of this order, which is still open: they "
         "tick its service conduct.",
     )
+    # Q4: engineers without a valid qualification for the unit's family.
+    qualification_warning = fields.Text(
+        compute="_compute_qualification_warning",
+        help="Engineers of this order who hold no valid qualification for the "
+        "unit's product family on the day they are expected.",
+    )
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)
     signed_at = fields.Datetime(string="Signed On", readonly=True, copy=False)
@@ -278,6 +284,58 @@ class AftersalesDispatch(models.Model):
                 dispatch.state not in ("signed", "cancelled")
                 and self.env.user in dispatch.engineer_ids
             )
+
+    @api.depends("engineer_ids", "lot_id", "expected_arrival", "state")
+    @api.depends_context("tz")
+    def _compute_qualification_warning(self):
+        open_orders = self.filtered(lambda d: d.state in ("draft", "dispatched"))
+        problems = dict(
+            zip(open_orders, open_orders._qualification_problems(), strict=True)
+        )
+        for dispatch in self:
+            found = problems.get(dispatch) or {}
+            dispatch.qualification_warning = "\n".join(found.values()) or False
+
+    def _qualification_problems(self):
+        """For each order, {engineer: why they are not qualified for the
+        unit}, on the day the engineers are expected (today when not
+        planned yet)."""
+        today = fields.Date.context_today(self)
+        return self.env["aftersales.qualification"]._qualification_problems_many(
+            [
+                (
+                    dispatch.engineer_ids,
+                    dispatch.lot_id.product_id,
+                    fields.Date.context_today(self, dispatch.expected_arrival)
+                    if dispatch.expected_arrival
+                    else today,
+                )
+                for dispatch in self
+            ]
+        )
+
+    @api.constrains("engineer_ids", "lot_id", "expected_arrival")
+    def _check_engineer_qualifications(self):
+        """With the company's setting on Refuse, an engineer without a valid
+        qualification for the unit can't be assigned nor dispatched."""
+        checked = self.filtered(
+            lambda d: (
+                d.state in ("draft", "dispatched")
+                and d.company_id.aftersales_qualification_policy == "refuse"
+            )
+        )
+        for dispatch, problems in zip(
+            checked, checked._qualification_problems(), strict=True
+        ):
+            if problems:
+                raise ValidationError(
+                    _(
+                        "Dispatch order %(name)s: %(problems)s Choose a qualified "
+                        "engineer, or renew the qualification first.",
+                        name=dispatch.name,
+                        problems=" ".join(problems.values()),
+                    )
+                )
 
     def _inverse_estimated_repair_hours(self):
         # The engineers on the order estimate the repair, whoever may edit
@@ -421,6 +479,7 @@ class AftersalesDispatch(models.Model):
                         name=dispatch.name,
                     )
                 )
+        self._check_engineer_qualifications()
         template = self.env.ref("aftersales_service.mail_template_dispatch_arrival")
         # The engineer who dispatches may not read the whole request the
         # notice quotes; the notice is still posted in their name.

@@ -7,6 +7,11 @@ from .aftersales_integrity_mixin import workflow_step
 
 # The longest session logged as one: a course of a month.
 MAX_SESSION = timedelta(days=31)
+# Who records an internal session as given, granting its qualifications.
+GRANTING_GROUPS = (
+    "aftersales_service.group_aftersales_trainer",
+    "aftersales_service.group_aftersales_manager",
+)
 
 
 class AftersalesTrainingTopic(models.Model):
@@ -14,15 +19,26 @@ class AftersalesTrainingTopic(models.Model):
     _description = "Training Topic"
     _order = "sequence, id"
 
+    _inherit = ["aftersales.integrity.mixin"]
+    # A qualification is valid for up to 10 years.
+    _number_bounds = {"qualification_months": (0, 120)}
+
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    qualification_months = fields.Integer(
+        string="Qualification Validity (Months)",
+        help="How long the qualification that an internal session of this "
+        "topic grants stays valid; 0 takes the company's setting.",
+    )
 
 
 class AftersalesTrainingSession(models.Model):
     """A training session (技术培训, C1–C2): topics, trainer, when and how
     long, the customer's trainees and who attended, the materials; part of
-    the contract's training plan while it is planned."""
+    the contract's training plan while it is planned. An internal session
+    (售后人员培训, Q4) trains our own engineers: those who pass get or renew
+    the qualification for its product family when it is given."""
 
     _name = "aftersales.training.session"
     _description = "Training Session"
@@ -32,13 +48,26 @@ class AftersalesTrainingSession(models.Model):
     _workflow_fields = ("state",)
 
     name = fields.Char(string="Subject", required=True, tracking=True)
+    audience = fields.Selection(
+        [("customer", "Customer's People"), ("internal", "Our Engineers")],
+        string="Trainees Are",
+        default="customer",
+        required=True,
+        tracking=True,
+    )
+    qualification_categ_id = fields.Many2one(
+        "product.category",
+        string="Qualifies For",
+        tracking=True,
+        help="Internal sessions: the trainees who pass get or renew their "
+        "qualification for this product family when the session is given.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        required=True,
         index=True,
         tracking=True,
         domain="[('is_company', '=', True)]",
@@ -150,9 +179,35 @@ class AftersalesTrainingSession(models.Model):
                     )
                 )
 
-    @api.constrains("partner_id", "contract_id")
+    @api.constrains("partner_id", "contract_id", "audience", "qualification_categ_id")
     def _check_customer(self):
         for session in self:
+            if session.audience == "customer" and not session.partner_id:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s: choose the customer whose people are "
+                        "trained, or make it an internal session.",
+                        name=session.name,
+                    )
+                )
+            if session.audience == "internal" and (
+                session.partner_id or session.contract_id
+            ):
+                raise ValidationError(
+                    _(
+                        "Training %(name)s trains our own engineers: it has no "
+                        "customer or contract.",
+                        name=session.name,
+                    )
+                )
+            if session.audience == "customer" and session.qualification_categ_id:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s: only internal sessions grant our "
+                        "engineers' qualifications.",
+                        name=session.name,
+                    )
+                )
             customer = session.partner_id.commercial_partner_id
             if session.contract_id and session.contract_id.partner_id != customer:
                 raise ValidationError(
@@ -178,6 +233,17 @@ class AftersalesTrainingSession(models.Model):
                 raise UserError(
                     _("Training %(name)s is already closed.", name=session.name)
                 )
+            if session.audience == "internal" and not (
+                self.env.su
+                or any(self.env.user.has_group(group) for group in GRANTING_GROUPS)
+            ):
+                raise UserError(
+                    _(
+                        "Training %(name)s grants qualifications: a trainer or the "
+                        "service manager records it as given.",
+                        name=session.name,
+                    )
+                )
             if not session.attendee_ids.filtered("attended"):
                 raise UserError(
                     _(
@@ -186,7 +252,33 @@ class AftersalesTrainingSession(models.Model):
                     )
                 )
         self.write({"state": "done"})
+        self.env["aftersales.qualification"]._grant_from_sessions(self)
         return True
+
+    def _check_qualification_kept(self):
+        if self.filtered(lambda s: s.state == "done" and s.audience == "internal"):
+            raise UserError(
+                _(
+                    "An internal session that was given keeps its trainees and the "
+                    "qualification it granted."
+                )
+            )
+
+    def _qualification_months(self):
+        """How long the qualification this session grants stays valid: the
+        longest of its topics' validities, else the company's."""
+        self.ensure_one()
+        return (
+            max(self.topic_ids.mapped("qualification_months"), default=0)
+            or self.company_id.aftersales_qualification_months
+        )
+
+    @api.onchange("audience")
+    def _onchange_audience(self):
+        if self.audience == "internal":
+            self.partner_id = self.contract_id = False
+        else:
+            self.qualification_categ_id = False
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -199,6 +291,10 @@ class AftersalesTrainingSession(models.Model):
         """Training logged from a visit or a dispatch order was given there
         (每次维修保养时…免费进行培训)."""
         self.write({"state": "done"})
+
+    @api.constrains("audience", "qualification_categ_id")
+    def _check_granted_kept(self):
+        self._check_qualification_kept()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
@@ -251,15 +347,63 @@ class AftersalesTrainingAttendee(models.Model):
     partner_id = fields.Many2one(
         "res.partner",
         string="Trainee",
-        required=True,
         domain="[('commercial_partner_id', '=', parent.partner_id)]",
+    )
+    employee_id = fields.Many2one(
+        "hr.employee",
+        string="Engineer",
+        help="The trainee of an internal session.",
     )
     function = fields.Char(related="partner_id.function")
     attended = fields.Boolean(default=True)
+    passed = fields.Boolean(
+        help="Internal sessions: the engineer passed, and gets the qualification "
+        "when the session is given."
+    )
 
-    @api.constrains("partner_id", "session_id")
+    @api.onchange("passed")
+    def _onchange_passed(self):
+        if self.passed:
+            self.attended = True
+
+    @api.constrains("employee_id", "attended", "passed", "session_id")
+    def _check_granted_kept(self):
+        self.session_id._check_qualification_kept()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_qualified(self):
+        self.session_id._check_qualification_kept()
+
+    @api.constrains("partner_id", "employee_id", "session_id", "attended", "passed")
     def _check_trainee(self):
         for attendee in self:
+            if attendee.passed and not attendee.attended:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s: %(trainee)s passed without attending; "
+                        "tick Attended or untick Passed.",
+                        name=attendee.session_id.name,
+                        trainee=(attendee.employee_id or attendee.partner_id).name,
+                    )
+                )
+            if attendee.session_id.audience == "internal":
+                if attendee.partner_id or not attendee.employee_id:
+                    raise ValidationError(
+                        _(
+                            "Training %(name)s is internal: its trainees are our "
+                            "employees; choose the engineer on each line.",
+                            name=attendee.session_id.name,
+                        )
+                    )
+                continue
+            if attendee.employee_id or not attendee.partner_id:
+                raise ValidationError(
+                    _(
+                        "Training %(name)s trains the customer's people: choose "
+                        "the customer's contact on each line.",
+                        name=attendee.session_id.name,
+                    )
+                )
             customer = attendee.session_id.partner_id.commercial_partner_id
             if attendee.partner_id.commercial_partner_id != customer:
                 raise ValidationError(
@@ -275,4 +419,8 @@ class AftersalesTrainingAttendee(models.Model):
     _session_partner_uniq = models.Constraint(
         "unique(session_id, partner_id)",
         "A trainee is listed once per session.",
+    )
+    _session_employee_uniq = models.Constraint(
+        "unique(session_id, employee_id)",
+        "An engineer is listed once per session.",
     )

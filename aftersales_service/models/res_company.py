@@ -20,6 +20,7 @@ class ResCompany(models.Model):
         "aftersales_loaner_hours": (None, 8760),
         "aftersales_visit_lead_days": (None, 366),
         "aftersales_repeat_fault_days": (None, 3650),
+        "aftersales_qualification_months": (None, 120),
     }
 
     aftersales_warranty_duration = fields.Integer(
@@ -139,7 +140,24 @@ class ResCompany(models.Model):
         "old unit's warranty closes on the delivery.",
     )
 
+    aftersales_qualification_months = fields.Integer(
+        string="Qualification Validity (Months)",
+        default=24,
+        help="How long a qualification granted by an internal training session "
+        "stays valid, unless the session's topic says otherwise.",
+    )
+    aftersales_qualification_policy = fields.Selection(
+        [("warn", "Warn"), ("refuse", "Refuse")],
+        string="Unqualified Engineers",
+        default="warn",
+        required=True,
+        help="When an engineer assigned to a dispatch order holds no valid "
+        "qualification for the unit's product family: the order warns, or the "
+        "engineer can't be assigned or dispatched.",
+    )
+
     @api.constrains(
+        "aftersales_qualification_months",
         "aftersales_loaner_hours",
         "aftersales_visit_lead_days",
         "aftersales_repeat_fault_days",
@@ -192,6 +210,13 @@ class ResCompany(models.Model):
                     _(
                         "The spare stock floor is a share between 0 and 100 % "
                         "(for example 3)."
+                    )
+                )
+            if company.aftersales_qualification_months <= 0:
+                raise ValidationError(
+                    _(
+                        "A qualification stays valid a positive number of months "
+                        "(for example 24)."
                     )
                 )
             if company.aftersales_extension_days <= 0:

@@ -55,6 +55,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_replacement_warranty = fields.Selection(
         related="company_id.aftersales_replacement_warranty", readonly=False
     )
+    aftersales_qualification_months = fields.Integer(
+        related="company_id.aftersales_qualification_months", readonly=False
+    )
+    aftersales_qualification_policy = fields.Selection(
+        related="company_id.aftersales_qualification_policy", readonly=False
+    )
 
     def action_aftersales_update_spare_floors(self):
         self.execute()

@@ -38,3 +38,4 @@ from . import test_unrepairable
 from . import test_conduct
 from . import test_service_period
 from . import test_satisfaction_survey
+from . import test_qualification

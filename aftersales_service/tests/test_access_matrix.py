@@ -154,6 +154,18 @@ MATRIX = {
         "r---",
         "r---",
     ),
+    # Q4: engineers read their own qualifications (a record rule), the back
+    # office reads all; trainers and the service manager manage them.
+    "aftersales.qualification": (
+        "r---",
+        "r---",
+        "rwcu",
+        "----",
+        "----",
+        "rwcu",
+        "----",
+        "----",
+    ),
     "aftersales.replacement.notice": (
         "r---",
         "rwc-",

@@ -50,6 +50,24 @@ class AftersalesServicePlan(models.TransientModel):
         "before the engineers leave.",
     )
 
+    qualification_warning = fields.Text(
+        compute="_compute_qualification_warning",
+        help="Engineers chosen who hold no valid qualification for the unit.",
+    )
+
+    @api.depends("engineer_ids", "expected_arrival", "ticket_id")
+    @api.depends_context("tz")
+    def _compute_qualification_warning(self):
+        Qualification = self.env["aftersales.qualification"]
+        for wizard in self:
+            day = fields.Date.context_today(
+                wizard, wizard.expected_arrival or fields.Datetime.now()
+            )
+            problems = Qualification._qualification_problems(
+                wizard.engineer_ids._origin, wizard.ticket_id.lot_id.product_id, day
+            )
+            wizard.qualification_warning = "\n".join(problems.values()) or False
+
     @api.depends("ticket_id")
     def _compute_proposal(self):
         now = fields.Datetime.now().replace(second=0, microsecond=0)
