@@ -351,3 +351,65 @@ class TestTwoRunsShareTheWork(TransactionCase):
         self.assertEqual(
             sorted(claimed["first"] + claimed["second"]), sorted(warehouses.ids)
         )
+
+    def test_complaint_escalations(self):
+        """Q2: late complaints are escalated once per phase, whichever run
+        takes them."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            ids = (
+                env["aftersales.complaint"]
+                .create(
+                    [
+                        {
+                            "partner_id": self.partner_id,
+                            "description": f"Late engineer {n}",
+                            "received_at": fields.Datetime.now() - timedelta(days=30),
+                        }
+                        for n in range(5)
+                    ]
+                )
+                .ids
+            )
+        self.addCleanup(self._remove_complaints, ids)
+        Complaint = type(self.env["aftersales.complaint"])
+        breach_domain = Complaint._breach_domain
+
+        def only_the_race(self, now):
+            return [*breach_domain(self, now), ("id", "in", ids)]
+
+        with patch.object(Complaint, "_breach_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "aftersales.complaint",
+                "_cron_escalate_breaches",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertEqual(sorted(set(claimed["first"] + claimed["second"])), ids)
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT c.id, c.escalated_phases, count(a.id)
+                     FROM aftersales_complaint c
+                     LEFT JOIN mail_activity a
+                       ON a.res_model = 'aftersales.complaint' AND a.res_id = c.id
+                      AND a.activity_type_id = %s
+                    WHERE c.id IN %s
+                 GROUP BY c.id""",
+                [breach.id, tuple(ids)],
+            )
+            self.assertEqual(
+                sorted(cr.fetchall()), [(cid, "answer,resolve", 1) for cid in ids]
+            )
+
+    def _remove_complaints(self, ids):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            where = [("res_model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
+            env["mail.activity"].search(where).unlink()
+            env["mail.followers"].search(where).unlink()
+            env["mail.message"].search(
+                [("model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
+            ).unlink()
+            cr.execute("DELETE FROM aftersales_complaint WHERE id IN %s", [tuple(ids)])
