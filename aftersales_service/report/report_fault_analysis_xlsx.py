@@ -75,6 +75,15 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                     sheet.write_number(row, 1, value, hours)
                 row += 1
             row += 1
+            sheet.write(row, 0, _("Complaints"), bold)
+            sheet.write_number(row, 1, stats["complaints"])
+            for name, rate in stats["complaint_rates"].items():
+                row += 1
+                sheet.write(row, 0, labels[name])
+                if rate is not None:
+                    sheet.write_number(row, 1, rate, hours)
+            row += 1
+            row += 1
             sheet.write(row, 0, _("Recommendations"), bold)
             sheet.write(
                 row + 1,

@@ -340,3 +340,53 @@ class TestComplaintAccess(ComplaintCase):
         self.assertEqual(mine.confirmed_via, "portal")
         self.assertEqual(mine.confirmed_by_id, portal)
         self.assertEqual(mine.confirmed_at, at(TUE, 13))
+
+
+class TestComplaintFigures(ComplaintCase):
+    """Complaints count in the KPIs and in the quarterly analysis (I5)."""
+
+    def test_kpis_and_quarterly_analysis(self):
+        channel = self.env.ref("aftersales_service.helpdesk_channel_complaint")
+        with freeze_time(at(TUE, 10)):
+            request = self._request(at(TUE, 10), channel_id=channel.id)
+        on_time = request.aftersales_complaint_ids
+        self._resolve(on_time, at(TUE, 11))
+        late = self._complaint(at(MON, 9))
+        with freeze_time(at(MON, 16)):
+            late.with_user(self.manager).action_answer()
+        self._complaint(at(TUE, 12))  # still open: no rate yet
+        self.env.flush_all()
+        [[count, requests, answered, resolved]] = self.env[
+            "aftersales.kpi"
+        ]._read_group(
+            [("partner_id", "=", self.customer.id)],
+            [],
+            [
+                "complaint_count:sum",
+                "request_count:sum",
+                "complaint_answer_met_rate:avg",
+                "complaint_resolve_met_rate:avg",
+            ],
+        )
+        self.assertEqual((count, requests), (3, 1))
+        self.assertEqual(answered, 50)
+        self.assertEqual(resolved, 100)
+        analysis = self.env["aftersales.fault.analysis"].create(
+            {"partner_id": self.customer.id, "year": 2026, "quarter": "4"}
+        )
+        stats = analysis._statistics()
+        self.assertEqual(stats["requests"], 1)
+        self.assertEqual(stats["complaints"], 3)
+        self.assertEqual(
+            stats["complaint_rates"],
+            {"complaint_answer_met_rate": 50, "complaint_resolve_met_rate": 100},
+        )
+        self.assertIn("Complaints Answered In Time (%)", analysis.figures)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "aftersales_service.report_fault_analysis", analysis.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn("Complaints Resolved In Time (%)", html)
