@@ -91,9 +91,7 @@ class AftersalesKpi(models.Model):
     repair_done_at = fields.Datetime(string="Repaired On", readonly=True)
     rated = fields.Boolean(readonly=True)
     # Q2: complaints, counted on the day they were received.
-    complaint_id = fields.Many2one(
-        "aftersales.complaint", string="Complaint", readonly=True
-    )
+    complaint_id = fields.Many2one("aftersales.complaint", readonly=True)
     complaint_count = fields.Integer(string="Complaints", readonly=True)
     complaint_answer_met_rate = fields.Float(
         string="Complaints Answered In Time (%)", aggregator="avg", readonly=True
