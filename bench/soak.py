@@ -3,13 +3,15 @@
 batch, run it again, and prove that nothing was done twice or left out.
 
 Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
-                             [--units U]
+                             [--units U] [--complaints C]
 
 1. Creates the database from scratch (aftersales_service, no demo data).
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
-   today, M approved follow-up plans with visits due, and U accepted units
-   whose own warranty's renewal notice is due.
-3. For each job (renewal notices, follow-up visits, unit notices): runs the method its
+   today, M approved follow-up plans with visits due, U accepted units
+   whose own warranty's renewal notice is due, and C complaints late for
+   both their answer and their resolution.
+3. For each job (renewal notices, follow-up visits, unit notices, complaint
+   escalations): runs the method its
    scheduled action calls in an Odoo shell, kills that process as soon as the
    first batch is committed, runs it again to the end, and counts in SQL what
    each contract and plan got.
@@ -73,6 +75,15 @@ JOBS = {
         "unit": "units",
         "progress": """SELECT count(*) FROM aftersales_warranty
                         WHERE renewal_notice_id IS NOT NULL""",
+    },
+    "complaints": {
+        "title": "Late complaint escalations",
+        "call": 'env["aftersales.complaint"]._cron_escalate_breaches',
+        "cron": "aftersales_service.ir_cron_escalate_complaints",
+        "batch": 500,
+        "unit": "complaints",
+        "progress": """SELECT count(*) FROM aftersales_complaint
+                        WHERE escalated_phases IS NOT NULL""",
     },
 }
 
@@ -138,6 +149,22 @@ NOTICES_PER_WEEK = """
       JOIN aftersales_warranty_notice n ON n.id = w.renewal_notice_id
      WHERE w.id = ANY(%s)
   GROUP BY w.partner_id, date_trunc('week', w.end_date)"""
+# What escalating a late complaint ``c`` leaves: both phases named once, one
+# activity for the service manager and one chatter note.
+COMPLAINT_TRACES = {
+    "both phases escalated": """
+        SELECT count(*) WHERE c.escalated_phases = 'answer,resolve'""",
+    "service manager's activity": """
+        SELECT count(*) FROM mail_activity a
+          JOIN ir_model_data d ON d.res_id = a.activity_type_id
+           AND d.module = 'aftersales_service'
+           AND d.name = 'mail_activity_type_breach'
+         WHERE a.res_model = 'aftersales.complaint' AND a.res_id = c.id""",
+    "chatter note": """
+        SELECT count(*) FROM mail_message m
+         WHERE m.model = 'aftersales.complaint' AND m.res_id = c.id
+           AND m.body LIKE '%%Response time missed%%'""",
+}
 VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
 ACTIVITIES_PER_VISIT = """
     SELECT count(a.id) FROM aftersales_inspection i
@@ -382,6 +409,49 @@ class Soak:
                 )
             return warranties.ids
 
+    def seed_complaints(self, complaints):
+        """``complaints`` complaints received a month ago, owned by a
+        service manager, neither answered nor resolved; return their ids."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            env.company.aftersales_supervisor_id = env["res.users"].create(
+                {
+                    "name": "Soak Service Manager",
+                    "login": "soak_complaint_manager",
+                    "group_ids": [
+                        Command.link(
+                            env.ref("aftersales_service.group_aftersales_manager").id
+                        )
+                    ],
+                }
+            )
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Soak Complaining Customer {n}", "is_company": True}
+                    for n in range(10)
+                ]
+            )
+            received = fields.Datetime.now() - timedelta(days=30)
+            ids = []
+            for offset in range(0, complaints, 500):
+                ids += (
+                    env["aftersales.complaint"]
+                    .create(
+                        [
+                            {
+                                "partner_id": customers[n % 10].id,
+                                "description": f"Soak complaint {n}",
+                                "received_at": received,
+                            }
+                            for n in range(offset, min(offset + 500, complaints))
+                        ]
+                    )
+                    .ids
+                )
+            return ids
+
     # Kill, restart ------------------------------------------------------------
 
     def run_killed_then_again(self, name, total):
@@ -529,6 +599,25 @@ class Soak:
             + self.check_one_each("units: notice per customer-week", per_week)
         )
 
+    def check_complaints(self, complaint_ids):
+        """Return the duplicates: extra copies of any trace of an escalation."""
+        with self.cursor() as cr:
+            columns = ", ".join(f"({sql})" for sql in COMPLAINT_TRACES.values())
+            cr.execute(
+                f"SELECT {columns} FROM aftersales_complaint c WHERE c.id = ANY(%s)",
+                [complaint_ids],
+            )
+            rows = cr.fetchall()
+        self.check(
+            "complaints: all seeded complaints found", len(rows) == len(complaint_ids)
+        )
+        return sum(
+            self.check_one_each(
+                f"complaints: {trace} per complaint", [row[i] for row in rows]
+            )
+            for i, trace in enumerate(COMPLAINT_TRACES)
+        )
+
     def check_logs(self):
         """The project's log check: no WARNING or ERROR from Odoo."""
         logs = sorted(self.logs.glob("soak-*.log"))
@@ -589,12 +678,14 @@ def main():
     parser.add_argument("--contracts", type=int, default=3000)
     parser.add_argument("--plans", type=int, default=1500)
     parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--complaints", type=int, default=1500)
     args = parser.parse_args()
     # To be cut halfway, each job needs more than one batch.
     for option, count, job in (
         ("contracts", args.contracts, "renewal"),
         ("plans", args.plans, "visits"),
         ("units", args.units, "units"),
+        ("complaints", args.complaints, "complaints"),
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
@@ -611,6 +702,7 @@ def main():
     with soak.phase("seed"):
         contract_ids, visits = soak.seed(args.contracts, args.plans)
         warranty_ids = soak.seed_units(args.units)
+        complaint_ids = soak.seed_complaints(args.complaints)
     at_kill, after = soak.run_killed_then_again("renewal", args.contracts)
     with soak.phase("renewal: checks"):
         duplicates = soak.check_notices(contract_ids)
@@ -624,6 +716,11 @@ def main():
     with soak.phase("units: checks"):
         duplicates = soak.check_unit_notices(warranty_ids)
     jobs.append(("units", f"{args.units} units", at_kill, after, duplicates))
+    at_kill, after = soak.run_killed_then_again("complaints", args.complaints)
+    with soak.phase("complaints: checks"):
+        duplicates = soak.check_complaints(complaint_ids)
+    size = f"{args.complaints} complaints"
+    jobs.append(("complaints", size, at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

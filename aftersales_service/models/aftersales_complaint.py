@@ -139,7 +139,7 @@ class AftersalesComplaint(models.Model):
     )
     confirmed_by_id = fields.Many2one(
         "res.users",
-        string="Settlement Recorded By",
+        string="Recorded By",
         readonly=True,
         copy=False,
         help="The back-office user who called the customer, or the customer "
@@ -147,7 +147,7 @@ class AftersalesComplaint(models.Model):
     )
     confirmed_via = fields.Selection(
         CONFIRMATION_CHANNELS,
-        string="Confirmed By",
+        string="Confirmed Through",
         readonly=True,
         copy=False,
     )
@@ -178,6 +178,11 @@ class AftersalesComplaint(models.Model):
         "Resolved On", "Resolve By", "Resolution Time (h)", "Resolved In Time"
     )
 
+    can_handle = fields.Boolean(
+        compute="_compute_can_handle",
+        help="Whether you may move the complaint on: its owner or a service manager.",
+    )
+
     @api.model
     def _default_owner(self):
         return self.env.company.aftersales_supervisor_id or self.env.user
@@ -190,6 +195,13 @@ class AftersalesComplaint(models.Model):
                 complaint.ticket_id.service_level_id
                 or Level._default_for(complaint.company_id)
             )
+
+    @api.depends("user_id")
+    @api.depends_context("uid")
+    def _compute_can_handle(self):
+        manager = self.env.user.has_group("aftersales_service.group_aftersales_manager")
+        for complaint in self:
+            complaint.can_handle = manager or complaint.user_id == self.env.user
 
     # The clocks --------------------------------------------------------------
 
@@ -248,8 +260,9 @@ class AftersalesComplaint(models.Model):
     @api.model
     def _open_for_requests(self, tickets):
         """A request on the complaint channel (or flagged a complaint) gets
-        its complaint record, once, owned by the request's supervisor."""
-        tickets = tickets.filtered(lambda t: not t.aftersales_complaint_ids)
+        its complaint record, once, owned by the request's supervisor.
+        Whoever took the request (an engineer too) need not see complaints."""
+        tickets = tickets.sudo().filtered(lambda t: not t.aftersales_complaint_ids)
         if not tickets:
             return self
         return self.sudo().create(
@@ -299,11 +312,9 @@ class AftersalesComplaint(models.Model):
 
     def _check_handler(self):
         """The owner or a service manager handles the complaint."""
-        if self.env.su or self.env.user.has_group(
-            "aftersales_service.group_aftersales_manager"
-        ):
+        if self.env.su:
             return
-        others = self.filtered(lambda c: c.user_id != self.env.user)
+        others = self.filtered(lambda c: not c.can_handle)
         if others:
             raise UserError(
                 _(

@@ -158,6 +158,15 @@ class TestComplaintWorkflow(ComplaintCase):
         self.assertEqual(action["res_id"], complaint.id)
         self.assertEqual(len(request.aftersales_complaint_ids), 1)
 
+    def test_engineer_marks_a_complaint(self):
+        """The engineer on a request may set its channel to complaint; the
+        complaint is opened though they can't see complaints."""
+        engineer = self.users["engineer"]
+        request = self._request(at(TUE, 10), user_id=engineer.id)
+        channel = self.env.ref("aftersales_service.helpdesk_channel_complaint")
+        request.with_user(engineer).channel_id = channel
+        self.assertEqual(request.aftersales_complaint_ids.user_id, self.manager)
+
     def test_complaint_about_a_request_from_any_channel(self):
         request = self._request(at(TUE, 10))
         self.assertFalse(request.aftersales_complaint_ids)
@@ -294,9 +303,12 @@ class TestComplaintAccess(ComplaintCase):
             login="as_cmp_other",
             groups="aftersales_service.group_aftersales_user",
         )
+        self.assertFalse(complaint.with_user(other).can_handle)
+        self.assertTrue(complaint.with_user(self.manager).can_handle)
         with self.assertRaisesRegex(UserError, "handled by its owner"):
             complaint.with_user(other).action_answer()
         complaint.user_id = other
+        self.assertTrue(complaint.with_user(other).can_handle)
         complaint.with_user(other).action_answer()
         self.assertEqual(complaint.state, "answered")
         # The new owner got the complaint's activity.
