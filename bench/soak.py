@@ -513,25 +513,30 @@ class Soak:
         with self.cursor() as cr:
             cr.execute(ACTIVITY_TYPES)
             types = dict(cr.fetchall())
-            columns = ", ".join(f"({sql})" for sql in NOTICE_TRACES.values())
+        return self.check_traces(
+            "renewal",
+            "contract",
+            "aftersales_contract",
+            NOTICE_TRACES,
+            contract_ids,
+            renewal_type=types["mail_activity_type_contract_renewal"],
+            visit_type=types["mail_activity_type_pre_expiry_visit"],
+        )
+
+    def check_traces(self, job, noun, table, traces, ids, **params):
+        """Count each of ``traces`` (SQL on the row ``c`` of ``table``) for
+        the seeded ``ids``: each must be there once. Return the duplicates."""
+        with self.cursor() as cr:
+            columns = ", ".join(f"({sql})" for sql in traces.values())
             cr.execute(
-                f"SELECT {columns} FROM aftersales_contract c"
-                " WHERE c.id = ANY(%(ids)s)",
-                {
-                    "ids": contract_ids,
-                    "renewal_type": types["mail_activity_type_contract_renewal"],
-                    "visit_type": types["mail_activity_type_pre_expiry_visit"],
-                },
+                f"SELECT {columns} FROM {table} c WHERE c.id = ANY(%(ids)s)",
+                {"ids": ids, **params},
             )
             rows = cr.fetchall()
-        self.check(
-            "renewal: all seeded contracts found", len(rows) == len(contract_ids)
-        )
+        self.check(f"{job}: all seeded {noun}s found", len(rows) == len(ids))
         return sum(
-            self.check_one_each(
-                f"renewal: {trace} per contract", [row[i] for row in rows]
-            )
-            for i, trace in enumerate(NOTICE_TRACES)
+            self.check_one_each(f"{job}: {trace} per {noun}", [row[i] for row in rows])
+            for i, trace in enumerate(traces)
         )
 
     def check_visits(self, expected):
@@ -597,25 +602,6 @@ class Soak:
                 for i, trace in enumerate(NOTICE_PER_NOTICE)
             )
             + self.check_one_each("units: notice per customer-week", per_week)
-        )
-
-    def check_complaints(self, complaint_ids):
-        """Return the duplicates: extra copies of any trace of an escalation."""
-        with self.cursor() as cr:
-            columns = ", ".join(f"({sql})" for sql in COMPLAINT_TRACES.values())
-            cr.execute(
-                f"SELECT {columns} FROM aftersales_complaint c WHERE c.id = ANY(%s)",
-                [complaint_ids],
-            )
-            rows = cr.fetchall()
-        self.check(
-            "complaints: all seeded complaints found", len(rows) == len(complaint_ids)
-        )
-        return sum(
-            self.check_one_each(
-                f"complaints: {trace} per complaint", [row[i] for row in rows]
-            )
-            for i, trace in enumerate(COMPLAINT_TRACES)
         )
 
     def check_logs(self):
@@ -718,7 +704,13 @@ def main():
     jobs.append(("units", f"{args.units} units", at_kill, after, duplicates))
     at_kill, after = soak.run_killed_then_again("complaints", args.complaints)
     with soak.phase("complaints: checks"):
-        duplicates = soak.check_complaints(complaint_ids)
+        duplicates = soak.check_traces(
+            "complaints",
+            "complaint",
+            "aftersales_complaint",
+            COMPLAINT_TRACES,
+            complaint_ids,
+        )
     size = f"{args.complaints} complaints"
     jobs.append(("complaints", size, at_kill, after, duplicates))
     soak.check_logs()

@@ -225,11 +225,13 @@ class AftersalesComplaint(models.Model):
         }
 
     def _breach_supervisor(self):
+        """The company's service manager, else whoever the request escalates
+        to, else the owner."""
         self.ensure_one()
-        return (
-            self.company_id.aftersales_supervisor_id
-            or self.ticket_id.sudo()._breach_supervisor()
-            or self.user_id
+        return self.company_id.aftersales_supervisor_id or (
+            self.ticket_id.sudo()._breach_supervisor()
+            if self.ticket_id
+            else self.user_id
         )
 
     # Creation ---------------------------------------------------------------

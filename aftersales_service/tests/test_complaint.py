@@ -123,6 +123,17 @@ class TestComplaintClocks(ComplaintCase):
         )
         self.assertEqual(len(escalations), 2)
 
+    def test_without_a_service_manager_the_owner_is_told(self):
+        self.env.company.aftersales_supervisor_id = False
+        complaint = self._complaint(at(MON, 9), user_id=self.back_office.id)
+        with freeze_time(at(MON, 14)):
+            self.env["aftersales.complaint"]._cron_escalate_breaches()
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        escalation = complaint.activity_ids.filtered(
+            lambda a: a.activity_type_id == breach
+        )
+        self.assertEqual(escalation.user_id, self.back_office)
+
     def test_closed_complaint_is_not_escalated(self):
         complaint = self._complaint(at(MON, 9))
         self._resolve(complaint, at(MON, 10))
