@@ -453,3 +453,8 @@ class AftersalesComplaint(models.Model):
         self.write({"state": "closed", "closed_at": fields.Datetime.now()})
         self.activity_feedback(["aftersales_service.mail_activity_type_complaint"])
         return True
+
+    def _get_report_base_filename(self):
+        """The printed record's file name, as the portal downloads it."""
+        self.ensure_one()
+        return _("Complaint Record %(name)s", name=self.name)

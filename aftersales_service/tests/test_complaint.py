@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
-from .common import role_users
+from .common import PortalCase, role_users
 from .test_request_clock import FRI, MON, TUE, ClockCase, at
 
 
@@ -413,3 +413,48 @@ class TestComplaintFigures(ComplaintCase):
             .decode()
         )
         self.assertIn("Complaints Resolved In Time (%)", html)
+
+
+class TestComplaintPortal(PortalCase):
+    """The customer's complaints in the portal: their own company's only,
+    confirmed settled once resolved."""
+
+    def test_list_pdf_and_confirmation(self):
+        Partner = self.env["res.partner"]
+        customer = Partner.create({"name": "Ningbo Port", "is_company": True})
+        contact, portal = self._portal_contact(customer, "as_cmp_portal_http")
+        other = Partner.create({"name": "Other Works", "is_company": True})
+        mine, unresolved, theirs = self.env["aftersales.complaint"].create(
+            [
+                {"partner_id": contact.id, "description": "Nobody came"},
+                {"partner_id": contact.id, "description": "Rude on the phone"},
+                {"partner_id": other.id, "description": "Too slow"},
+            ]
+        )
+        (mine | unresolved | theirs).write(
+            {"cause": "No deputy", "corrective_action": "Visited"}
+        )
+        (mine | theirs).action_resolve()
+        self.authenticate(portal.login, portal.login)
+        page = self.url_open("/my/complaints").text
+        self.assertIn(mine.name, page)
+        self.assertIn(unresolved.name, page)
+        self.assertNotIn(theirs.name, page)
+        self.assertEqual(page.count("It Is Settled"), 1)
+        self.assertEqual(
+            self.url_open(f"/my/complaints/{theirs.id}/pdf").status_code, 404
+        )
+        self.assertEqual(
+            self.url_open(f"/my/complaints/{mine.id}/pdf").headers["Content-Type"],
+            "application/pdf",
+        )
+        token = self._csrf("/my/complaints")
+        for complaint in (theirs, unresolved, mine):
+            self.url_open(
+                f"/my/complaints/{complaint.id}/confirm", data={"csrf_token": token}
+            )
+        self.assertFalse(theirs.confirmed_at)
+        self.assertFalse(unresolved.confirmed_at)
+        self.assertEqual(mine.confirmed_via, "portal")
+        self.assertEqual(mine.confirmed_by_id, portal)
+        self.assertNotIn("It Is Settled", self.url_open("/my/complaints").text)
