@@ -265,6 +265,16 @@ class TestComplaintBadInput(ComplaintCase):
             manager.action_close()
         self.assertEqual(complaint.state, "resolved")
 
+    def test_a_request_without_customer_has_no_complaint(self):
+        request = self._request(at(TUE, 10), partner_id=False)
+        with self.assertRaisesRegex(UserError, "Set the customer"):
+            request.with_user(self.back_office).action_register_complaint()
+        self.assertFalse(
+            self.env["aftersales.complaint"].search([("ticket_id", "=", request.id)])
+        )
+        with self.assertRaises(AccessError):
+            request.with_user(self.users["engineer"]).action_register_complaint()
+
     def test_confirmation_only_when_resolved(self):
         complaint = self._complaint(at(TUE, 10))
         with self.assertRaisesRegex(UserError, "once it is resolved"):
