@@ -305,35 +305,42 @@ class TestTwoRunsShareTheWork(TransactionCase):
             env["product.product"].browse(product_id).unlink()
 
     def test_breach_escalations(self):
-        Ticket = type(self.env["helpdesk.ticket"])
-        ids = self.ticket_ids
-        breach_domain = Ticket._breach_domain
+        escalated = self._race_escalations("helpdesk.ticket", self.ticket_ids)
+        self.assertEqual(
+            [(tid, count) for tid, __, count in escalated],
+            [(tid, 1) for tid in self.ticket_ids],
+        )
+
+    def _race_escalations(self, model, ids):
+        """Race the breach escalation of ``model``'s records ``ids`` (and no
+        other); check each was claimed by one run. Returns (id, escalated
+        phases, breach activities) for each, as committed."""
+        Model = type(self.env[model])
+        breach_domain = Model._breach_domain
 
         def only_the_race(self, now):
             return [*breach_domain(self, now), ("id", "in", ids)]
 
-        with patch.object(Ticket, "_breach_domain", only_the_race):
+        with patch.object(Model, "_breach_domain", only_the_race):
             claimed, meanwhile = self._race(
-                "helpdesk.ticket",
-                "_cron_escalate_breaches",
-                "aftersales_locking",
-                batch_size=2,
+                model, "_cron_escalate_breaches", "aftersales_locking", batch_size=2
             )
         self.assertTrue(meanwhile, "the second run waited for the first")
         self.assertEqual(sorted(set(claimed["first"] + claimed["second"])), ids)
         breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        table = self.env[model]._table
         with self.registry.cursor() as cr:
             cr.execute(
-                """SELECT t.id, count(a.id)
-                     FROM helpdesk_ticket t
-                     LEFT JOIN mail_activity a
-                       ON a.res_model = 'helpdesk.ticket' AND a.res_id = t.id
-                      AND a.activity_type_id = %s
-                    WHERE t.id IN %s
-                 GROUP BY t.id""",
-                [breach.id, tuple(ids)],
+                f"""SELECT r.id, r.escalated_phases, count(a.id)
+                      FROM {table} r
+                      LEFT JOIN mail_activity a
+                        ON a.res_model = %s AND a.res_id = r.id
+                       AND a.activity_type_id = %s
+                     WHERE r.id IN %s
+                  GROUP BY r.id""",
+                [model, breach.id, tuple(ids)],
             )
-            self.assertEqual(sorted(cr.fetchall()), [(tid, 1) for tid in ids])
+            return sorted(cr.fetchall())
 
     def test_spare_floors(self):
         """Both runs compute the floors of every company; each warehouse's
@@ -372,36 +379,8 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 .ids
             )
         self.addCleanup(self._remove_complaints, ids)
-        Complaint = type(self.env["aftersales.complaint"])
-        breach_domain = Complaint._breach_domain
-
-        def only_the_race(self, now):
-            return [*breach_domain(self, now), ("id", "in", ids)]
-
-        with patch.object(Complaint, "_breach_domain", only_the_race):
-            claimed, meanwhile = self._race(
-                "aftersales.complaint",
-                "_cron_escalate_breaches",
-                "aftersales_locking",
-                batch_size=2,
-            )
-        self.assertTrue(meanwhile, "the second run waited for the first")
-        self.assertEqual(sorted(set(claimed["first"] + claimed["second"])), ids)
-        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
-        with self.registry.cursor() as cr:
-            cr.execute(
-                """SELECT c.id, c.escalated_phases, count(a.id)
-                     FROM aftersales_complaint c
-                     LEFT JOIN mail_activity a
-                       ON a.res_model = 'aftersales.complaint' AND a.res_id = c.id
-                      AND a.activity_type_id = %s
-                    WHERE c.id IN %s
-                 GROUP BY c.id""",
-                [breach.id, tuple(ids)],
-            )
-            self.assertEqual(
-                sorted(cr.fetchall()), [(cid, "answer,resolve", 1) for cid in ids]
-            )
+        escalated = self._race_escalations("aftersales.complaint", ids)
+        self.assertEqual(escalated, [(cid, "answer,resolve", 1) for cid in ids])
 
     def _remove_complaints(self, ids):
         with self.registry.cursor() as cr:
