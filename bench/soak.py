@@ -3,15 +3,16 @@
 batch, run it again, and prove that nothing was done twice or left out.
 
 Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
-                             [--units U]
+                             [--units U] [--complaints C]
 
 1. Creates the database from scratch (aftersales_service, no demo data).
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
-   today, M approved follow-up plans with visits due, and U accepted units
-   whose own warranty's renewal notice is due.
+   today, M approved follow-up plans with visits due, U accepted units
+   whose own warranty's renewal notice is due, and C complaints late for
+   both their answer and their resolution.
    Each contract's customer is due the period's satisfaction survey.
 3. For each job (renewal notices, follow-up visits, unit notices, satisfaction
-   surveys): runs the method its
+   surveys, complaint escalations): runs the method its
    scheduled action calls in an Odoo shell, kills that process as soon as the
    first batch is committed, runs it again to the end, and counts in SQL what
    each contract and plan got.
@@ -85,6 +86,15 @@ JOBS = {
         "progress": """SELECT count(*) FROM aftersales_satisfaction_survey
                         WHERE user_input_id IS NOT NULL""",
     },
+    "complaints": {
+        "title": "Late complaint escalations",
+        "call": 'env["aftersales.complaint"]._cron_escalate_breaches',
+        "cron": "aftersales_service.ir_cron_escalate_complaints",
+        "batch": 500,
+        "unit": "complaints",
+        "progress": """SELECT count(*) FROM aftersales_complaint
+                        WHERE escalated_phases IS NOT NULL""",
+    },
 }
 
 # What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
@@ -155,20 +165,36 @@ SURVEYED_CUSTOMERS = """
       FROM aftersales_contract c
       JOIN res_partner p ON p.id = c.partner_id
      WHERE c.state IN ('running', 'to_renew')"""
-# What the survey job leaves per customer ``p``: one of each.
+# What the survey job leaves per customer ``c``: one of each.
 SURVEY_TRACES = {
     "survey of the period": """
         SELECT count(*) FROM aftersales_satisfaction_survey s
-         WHERE s.partner_id = p.id""",
+         WHERE s.partner_id = c.id""",
     "answer link": """
         SELECT count(*) FROM survey_user_input u
-         WHERE u.partner_id = p.id""",
+         WHERE u.partner_id = c.id""",
     "mail to the customer": """
         SELECT count(*) FROM mail_mail mm
           JOIN mail_message m ON m.id = mm.mail_message_id
           JOIN aftersales_satisfaction_survey s
             ON m.model = 'aftersales.satisfaction.survey' AND m.res_id = s.id
-         WHERE s.partner_id = p.id""",
+         WHERE s.partner_id = c.id""",
+}
+# What escalating a late complaint ``c`` leaves: both phases named once, one
+# activity for the service manager and one chatter note.
+COMPLAINT_TRACES = {
+    "both phases escalated": """
+        SELECT count(*) WHERE c.escalated_phases = 'answer,resolve'""",
+    "service manager's activity": """
+        SELECT count(*) FROM mail_activity a
+          JOIN ir_model_data d ON d.res_id = a.activity_type_id
+           AND d.module = 'aftersales_service'
+           AND d.name = 'mail_activity_type_breach'
+         WHERE a.res_model = 'aftersales.complaint' AND a.res_id = c.id""",
+    "chatter note": """
+        SELECT count(*) FROM mail_message m
+         WHERE m.model = 'aftersales.complaint' AND m.res_id = c.id
+           AND m.body LIKE '%%Response time missed%%'""",
 }
 VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
 ACTIVITIES_PER_VISIT = """
@@ -414,6 +440,49 @@ class Soak:
                 )
             return warranties.ids
 
+    def seed_complaints(self, complaints):
+        """``complaints`` complaints received a month ago, owned by a
+        service manager, neither answered nor resolved; return their ids."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            env.company.aftersales_supervisor_id = env["res.users"].create(
+                {
+                    "name": "Soak Service Manager",
+                    "login": "soak_complaint_manager",
+                    "group_ids": [
+                        Command.link(
+                            env.ref("aftersales_service.group_aftersales_manager").id
+                        )
+                    ],
+                }
+            )
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Soak Complaining Customer {n}", "is_company": True}
+                    for n in range(10)
+                ]
+            )
+            received = fields.Datetime.now() - timedelta(days=30)
+            ids = []
+            for offset in range(0, complaints, 500):
+                ids += (
+                    env["aftersales.complaint"]
+                    .create(
+                        [
+                            {
+                                "partner_id": customers[n % 10].id,
+                                "description": f"Soak complaint {n}",
+                                "received_at": received,
+                            }
+                            for n in range(offset, min(offset + 500, complaints))
+                        ]
+                    )
+                    .ids
+                )
+            return ids
+
     # Kill, restart ------------------------------------------------------------
 
     def run_killed_then_again(self, name, total):
@@ -475,25 +544,30 @@ class Soak:
         with self.cursor() as cr:
             cr.execute(ACTIVITY_TYPES)
             types = dict(cr.fetchall())
-            columns = ", ".join(f"({sql})" for sql in NOTICE_TRACES.values())
+        return self.check_traces(
+            "renewal",
+            "contract",
+            "aftersales_contract",
+            NOTICE_TRACES,
+            contract_ids,
+            renewal_type=types["mail_activity_type_contract_renewal"],
+            visit_type=types["mail_activity_type_pre_expiry_visit"],
+        )
+
+    def check_traces(self, job, noun, table, traces, ids, **params):
+        """Count each of ``traces`` (SQL on the row ``c`` of ``table``) for
+        the seeded ``ids``: each must be there once. Return the duplicates."""
+        with self.cursor() as cr:
+            columns = ", ".join(f"({sql})" for sql in traces.values())
             cr.execute(
-                f"SELECT {columns} FROM aftersales_contract c"
-                " WHERE c.id = ANY(%(ids)s)",
-                {
-                    "ids": contract_ids,
-                    "renewal_type": types["mail_activity_type_contract_renewal"],
-                    "visit_type": types["mail_activity_type_pre_expiry_visit"],
-                },
+                f"SELECT {columns} FROM {table} c WHERE c.id = ANY(%(ids)s)",
+                {"ids": ids, **params},
             )
             rows = cr.fetchall()
-        self.check(
-            "renewal: all seeded contracts found", len(rows) == len(contract_ids)
-        )
+        self.check(f"{job}: all seeded {noun}s found", len(rows) == len(ids))
         return sum(
-            self.check_one_each(
-                f"renewal: {trace} per contract", [row[i] for row in rows]
-            )
-            for i, trace in enumerate(NOTICE_TRACES)
+            self.check_one_each(f"{job}: {trace} per {noun}", [row[i] for row in rows])
+            for i, trace in enumerate(traces)
         )
 
     def check_visits(self, expected):
@@ -566,23 +640,6 @@ class Soak:
             cr.execute(SURVEYED_CUSTOMERS)
             return [partner for (partner,) in cr.fetchall()]
 
-    def check_surveys(self, partner_ids):
-        """Return the duplicates: extra copies of any trace of a survey."""
-        with self.cursor() as cr:
-            columns = ", ".join(f"({sql})" for sql in SURVEY_TRACES.values())
-            cr.execute(
-                f"SELECT {columns} FROM res_partner p WHERE p.id = ANY(%s)",
-                [partner_ids],
-            )
-            rows = cr.fetchall()
-        self.check("surveys: all customers found", len(rows) == len(partner_ids))
-        return sum(
-            self.check_one_each(
-                f"surveys: {trace} per customer", [row[i] for row in rows]
-            )
-            for i, trace in enumerate(SURVEY_TRACES)
-        )
-
     def check_logs(self):
         """The project's log check: no WARNING or ERROR from Odoo."""
         logs = sorted(self.logs.glob("soak-*.log"))
@@ -643,12 +700,14 @@ def main():
     parser.add_argument("--contracts", type=int, default=3000)
     parser.add_argument("--plans", type=int, default=1500)
     parser.add_argument("--units", type=int, default=3000)
+    parser.add_argument("--complaints", type=int, default=1500)
     args = parser.parse_args()
     # To be cut halfway, each job needs more than one batch.
     for option, count, job in (
         ("contracts", args.contracts, "renewal"),
         ("plans", args.plans, "visits"),
         ("units", args.units, "units"),
+        ("complaints", args.complaints, "complaints"),
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
@@ -671,6 +730,7 @@ def main():
     with soak.phase("seed"):
         contract_ids, visits = soak.seed(args.contracts, args.plans)
         warranty_ids = soak.seed_units(args.units)
+        complaint_ids = soak.seed_complaints(args.complaints)
     at_kill, after = soak.run_killed_then_again("renewal", args.contracts)
     with soak.phase("renewal: checks"):
         duplicates = soak.check_notices(contract_ids)
@@ -687,8 +747,21 @@ def main():
     customers = soak.surveyed_customers()
     at_kill, after = soak.run_killed_then_again("surveys", len(customers))
     with soak.phase("surveys: checks"):
-        duplicates = soak.check_surveys(customers)
+        duplicates = soak.check_traces(
+            "surveys", "customer", "res_partner", SURVEY_TRACES, customers
+        )
     jobs.append(("surveys", f"{len(customers)} customers", at_kill, after, duplicates))
+    at_kill, after = soak.run_killed_then_again("complaints", args.complaints)
+    with soak.phase("complaints: checks"):
+        duplicates = soak.check_traces(
+            "complaints",
+            "complaint",
+            "aftersales_complaint",
+            COMPLAINT_TRACES,
+            complaint_ids,
+        )
+    size = f"{args.complaints} complaints"
+    jobs.append(("complaints", size, at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

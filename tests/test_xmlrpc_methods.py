@@ -1225,3 +1225,61 @@ def test_request_stages(world):
             [stage],
             {"aftersales_pauses_clock": pauses},
         )
+
+
+# Complaints (Q2) ------------------------------------------------------------------
+
+
+@covers(
+    ("helpdesk.ticket", "action_register_complaint"),
+    ("aftersales.complaint", "create"),
+    ("aftersales.complaint", "write"),
+    ("aftersales.complaint", "action_answer"),
+    ("aftersales.complaint", "action_resolve"),
+    ("aftersales.complaint", "action_reopen"),
+    ("aftersales.complaint", "action_confirm_settled"),
+    ("aftersales.complaint", "action_close"),
+)
+def test_complaint(world):
+    """The back office registers a complaint, the service manager (its
+    owner) handles it, the back office records the customer's
+    confirmation."""
+    back_office, manager = world.back_office, world.manager
+    action = back_office.call(
+        "helpdesk.ticket", "action_register_complaint", [world.ticket()]
+    )
+    assert action["res_model"] == "aftersales.complaint"
+    complaint = back_office.call(
+        "aftersales.complaint",
+        "create",
+        {"partner_id": world.contact, "description": f"RPC late visit {world.tag}"},
+    )
+    assert "set by its actions" in back_office.refused(
+        "aftersales.complaint", "write", [complaint], {"state": "closed"}
+    )
+    assert "handled by its owner" in back_office.refused(
+        "aftersales.complaint", "action_answer", [complaint]
+    )
+    assert manager.call("aftersales.complaint", "action_answer", [complaint]) is True
+    assert "Cause Found" in manager.refused(
+        "aftersales.complaint", "action_resolve", [complaint]
+    )
+    assert manager.call(
+        "aftersales.complaint",
+        "write",
+        [complaint],
+        {
+            "cause": "The engineer was not told of the request.",
+            "corrective_action": "Visited the site the same day.",
+        },
+    )
+    for method in ("action_resolve", "action_reopen", "action_resolve"):
+        assert manager.call("aftersales.complaint", method, [complaint]) is True
+    assert "has not confirmed" in manager.refused(
+        "aftersales.complaint", "action_close", [complaint]
+    )
+    assert (
+        back_office.call("aftersales.complaint", "action_confirm_settled", [complaint])
+        is True
+    )
+    assert manager.call("aftersales.complaint", "action_close", [complaint]) is True

@@ -23,6 +23,7 @@ PORTAL_DOCUMENTS = {
         "period_start desc, id desc",
         [("user_input_id", "!=", False)],
     ),
+    "complaints": ("aftersales.complaint", "id desc", []),
 }
 # The printed form of each kind that has one.
 PORTAL_REPORTS = {
@@ -30,6 +31,7 @@ PORTAL_REPORTS = {
     "inspections": "aftersales_service.report_inspection",
     "trainings": "aftersales_service.report_attendance",
     "analyses": "aftersales_service.report_fault_analysis",
+    "complaints": "aftersales_service.report_complaint",
 }
 
 
@@ -180,6 +182,22 @@ class AftersalesPortal(CustomerPortal):
                 author_id=request.env.user.partner_id.id,
             )
         return request.redirect("/my/followup-plans")
+
+    @http.route(
+        ["/my/complaints/<int:record_id>/confirm"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_confirm_complaint(self, record_id, **kw):
+        """The customer confirms their resolved complaint is settled (用户满意)."""
+        complaint = self._aftersales_document("complaints", record_id)
+        if complaint is None:
+            return request.not_found()
+        if complaint.state == "resolved" and not complaint.confirmed_at:
+            request.env["aftersales.complaint"].browse(complaint.id)._portal_confirm()
+        return request.redirect("/my/complaints")
 
     @http.route(
         ["/my/ticket/<int:ticket_id>/reopen"],

@@ -39,6 +39,7 @@ from . import stock_warehouse_orderpoint
 from . import aftersales_followup_plan
 from . import aftersales_inspection
 from . import aftersales_training
+from . import aftersales_complaint
 from . import aftersales_kpi
 from . import aftersales_fault_analysis
 from . import aftersales_satisfaction_survey

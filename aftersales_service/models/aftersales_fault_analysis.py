@@ -26,6 +26,7 @@ PHASE_RATES = (
     "repair_met_rate",
     "turnaround_met_rate",
 )
+COMPLAINT_RATES = ("complaint_answer_met_rate", "complaint_resolve_met_rate")
 
 
 def percentile_90(values):
@@ -186,6 +187,9 @@ class AftersalesFaultAnalysis(models.Model):
         the tests."""
         self.ensure_one()
         rows = self._kpi_rows()
+        # Q2: the complaints received in the quarter have rows of their own.
+        complaints = [row for row in rows if row["complaint_count"]]
+        rows = [row for row in rows if row["request_count"]]
         labels = dict(
             self.env["aftersales.kpi"]
             ._fields["severity"]
@@ -228,6 +232,11 @@ class AftersalesFaultAnalysis(models.Model):
             "satisfaction": mean(present("satisfaction_rate")),
             "loaners": sum(row["loaner_count"] for row in rows),
             "service_life_failures": sum(1 for row in rows if row["in_service_life"]),
+            "complaints": len(complaints),
+            "complaint_rates": {
+                name: mean([row[name] for row in complaints if row[name] is not None])
+                for name in COMPLAINT_RATES
+            },
         }
 
     def _measure_labels(self):
@@ -235,7 +244,7 @@ class AftersalesFaultAnalysis(models.Model):
         fields_ = self.env["aftersales.kpi"]._fields
         return {
             name: fields_[name].get_description(self.env)["string"]
-            for name in (*DURATIONS, *PHASE_RATES)
+            for name in (*DURATIONS, *PHASE_RATES, *COMPLAINT_RATES)
         }
 
     # Sending ----------------------------------------------------------------------

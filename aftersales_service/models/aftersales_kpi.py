@@ -6,8 +6,9 @@ from .aftersales_selections import SEVERITIES
 
 class AftersalesKpi(models.Model):
     """One row per request with the service measures (K2), for pivot and
-    graph views. Percentages are 100 or 0 per request, so their average is
-    the rate; a measure is empty where it doesn't apply yet."""
+    graph views, and one per complaint (Q2) with its own (its id negated).
+    Percentages are 100 or 0 per row, so their average is the rate; a
+    measure is empty where it doesn't apply yet."""
 
     _name = "aftersales.kpi"
     _description = "Service KPIs"
@@ -89,11 +90,21 @@ class AftersalesKpi(models.Model):
     arrival_deadline = fields.Datetime(string="On Site By", readonly=True)
     repair_done_at = fields.Datetime(string="Repaired On", readonly=True)
     rated = fields.Boolean(readonly=True)
+    # Q2: complaints, counted on the day they were received.
+    complaint_id = fields.Many2one("aftersales.complaint", readonly=True)
+    complaint_count = fields.Integer(string="Complaints", readonly=True)
+    complaint_answer_met_rate = fields.Float(
+        string="Complaints Answered In Time (%)", aggregator="avg", readonly=True
+    )
+    complaint_resolve_met_rate = fields.Float(
+        string="Complaints Resolved In Time (%)", aggregator="avg", readonly=True
+    )
 
     def _query(self):
         # The requests' response clocks measure themselves.
         clock = self.env["helpdesk.ticket"]
         repairs = self.env["repair.order"]
+        complaints = self.env["aftersales.complaint"]
         return SQL(
             """
             SELECT t.id AS id,
@@ -147,7 +158,11 @@ class AftersalesKpi(models.Model):
                    t.arrival_done_at,
                    t.arrival_deadline,
                    t.repair_done_at,
-                   COALESCE(t.rating_last_value, 0) > 0 AS rated
+                   COALESCE(t.rating_last_value, 0) > 0 AS rated,
+                   NULL::integer AS complaint_id,
+                   0 AS complaint_count,
+                   NULL::numeric AS complaint_answer_met_rate,
+                   NULL::numeric AS complaint_resolve_met_rate
               FROM helpdesk_ticket t
               LEFT JOIN res_partner p ON p.id = t.partner_id
               LEFT JOIN stock_lot lot ON lot.id = t.lot_id
@@ -169,6 +184,15 @@ class AftersalesKpi(models.Model):
                           GROUP BY ticket_id) l ON l.ticket_id = t.id
              -- Archived requests (duplicates, tests) are not counted.
              WHERE t.active
+             UNION ALL
+            SELECT -c.id, c.ticket_id, c.company_id, c.commercial_partner_id,
+                   ct.team_id, c.user_id, ct.category_id, ct.severity, ct.lot_id,
+                   NULL, c.service_level_id, c.received_at,
+                   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL, 0, FALSE, NULL, NULL, NULL, NULL, FALSE,
+                   c.id, 1, %(answer)s, %(resolve)s
+              FROM aftersales_complaint c
+              LEFT JOIN helpdesk_ticket ct ON ct.id = c.ticket_id
             """,
             ack_hours=clock._clock_kpi_hours("t", "ack"),
             arrival_hours=clock._clock_kpi_hours("t", "arrival"),
@@ -179,6 +203,8 @@ class AftersalesKpi(models.Model):
             repair=clock._clock_kpi_met_rate("t", "repair"),
             turnaround_hours=repairs._clock_kpi_hours("rep", "aftersales_turnaround"),
             turnaround=repairs._clock_kpi_met_rate("rep", "aftersales_turnaround"),
+            answer=complaints._clock_kpi_met_rate("c", "answer"),
+            resolve=complaints._clock_kpi_met_rate("c", "resolve"),
         )
 
     def init(self):

@@ -171,6 +171,12 @@ class AftersalesServiceLevel(models.Model):
             result.append(deadline)
         return result
 
+    def _day_hours(self):
+        """Hours of one day on this level's clock: 24 when 7×24, else its
+        calendar's working day."""
+        self.ensure_one()
+        return 24.0 if self.around_the_clock else self.calendar_id.hours_per_day
+
     def _hours_between(self, start, end):
         """Hours of this level's clock between two naive UTC datetimes."""
         self.ensure_one()

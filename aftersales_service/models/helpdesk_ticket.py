@@ -178,6 +178,12 @@ class HelpdeskTicket(models.Model):
     aftersales_loaner_count = fields.Integer(
         string="Loaner Count", compute="_compute_aftersales_archive_counts"
     )
+    aftersales_complaint_ids = fields.One2many(
+        "aftersales.complaint",
+        "ticket_id",
+        string="Complaints",
+        groups="aftersales_service.group_aftersales_user",
+    )
 
     @api.depends(
         "aftersales_contract_id", "company_id", "lot_id", "partner_id", "reported_at"
@@ -340,7 +346,7 @@ class HelpdeskTicket(models.Model):
             )
         result = super().write(vals)
         closing._after_close()
-        complaining._escalate_complaint()
+        self.env["aftersales.complaint"]._open_for_requests(complaining)
         if vals.get("user_id"):
             # Taking the request acknowledges it.
             self._complete_phase("ack")
@@ -437,21 +443,21 @@ class HelpdeskTicket(models.Model):
         ).sorted("finished_at")
         return finished[-1:].engineer_ids[:1] or self.user_id or self.env.user
 
-    def _escalate_complaint(self):
-        """A complaint (投诉) goes to the service manager at once."""
-        if not self:
-            return
-        complaint = self.env.ref("aftersales_service.mail_activity_type_complaint")
-        for ticket in self:
-            manager = ticket._breach_supervisor()
-            ticket.activity_schedule(
-                activity_type_id=complaint.id,
-                date_deadline=fields.Date.context_today(ticket),
-                user_id=manager.id,
-            )
-            ticket.message_post(
-                body=_("Complaint escalated to %(user)s.", user=manager.name)
-            )
+    def action_register_complaint(self):
+        """Register the customer's complaint about this request (投诉处理单),
+        whatever channel it came through, and open it."""
+        self.ensure_one()
+        complaint = self.aftersales_complaint_ids[:1] or self.env[
+            "aftersales.complaint"
+        ]._open_for_requests(self)
+        if not complaint:
+            raise UserError(_("Set the customer of this request first."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "aftersales.complaint",
+            "res_id": complaint.id,
+            "view_mode": "form",
+        }
 
     @workflow_step
     def action_reopen(self):
@@ -514,8 +520,10 @@ class HelpdeskTicket(models.Model):
         self.env["aftersales.duty"]._assign_on_call(vals_list)
         tickets = super().create(vals_list)
         self.env["stock.lot"]._aftersales_flag_repeat_faults(tickets)
-        complaint = self._complaint_channel()
-        tickets.filtered(lambda t: t.channel_id == complaint)._escalate_complaint()
+        channel = self._complaint_channel()
+        self.env["aftersales.complaint"]._open_for_requests(
+            tickets.filtered(lambda t: t.channel_id == channel)
+        )
         self.env["aftersales.loaner"]._owe_loaners(tickets, "long_repair")
         return tickets
 

@@ -131,8 +131,7 @@ class RepairOrder(models.Model):
         on a 7×24 level, working days of its calendar otherwise (public
         holidays excluded)."""
         level = self.aftersales_service_level_id
-        day = 24.0 if level.around_the_clock else level.calendar_id.hours_per_day
-        return level.offsite_turnaround_days * day
+        return level.offsite_turnaround_days * level._day_hours()
 
     def _clock_stopped(self):
         # Cancelled, or the unit is back with the customer.

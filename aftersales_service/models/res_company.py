@@ -21,6 +21,8 @@ class ResCompany(models.Model):
         "aftersales_visit_lead_days": (None, 366),
         "aftersales_repeat_fault_days": (None, 3650),
         "aftersales_qualification_months": (None, 120),
+        "aftersales_complaint_answer_hours": (None, 720),
+        "aftersales_complaint_resolve_days": (None, 366),
     }
 
     aftersales_warranty_duration = fields.Integer(
@@ -120,6 +122,18 @@ class ResCompany(models.Model):
         help="A request is a repeat fault in the KPIs when its unit had a request "
         "of the same fault category within these days before.",
     )
+    aftersales_complaint_answer_hours = fields.Float(
+        string="Complaint Answer (Hours)",
+        default=4.0,
+        help="Hours of the complaint's service level clock within which its "
+        "owner answers the customer (4小时之内做出答复).",
+    )
+    aftersales_complaint_resolve_days = fields.Integer(
+        string="Complaint Resolution (Days)",
+        default=7,
+        help="Days (working days on a working-hours level) within which a "
+        "complaint is resolved.",
+    )
     aftersales_spare_floor_percent = fields.Float(
         string="Spare Stock Floor (%)",
         default=3.0,
@@ -166,6 +180,8 @@ class ResCompany(models.Model):
         "aftersales_unit_notice_days",
         "aftersales_part_warranty_months",
         "aftersales_extension_days",
+        "aftersales_complaint_answer_hours",
+        "aftersales_complaint_resolve_days",
     )
     def _check_aftersales_settings(self):
         for company in self:
@@ -224,6 +240,20 @@ class ResCompany(models.Model):
                     _(
                         "The warranty extension must be a positive number of days "
                         "(for example 60)."
+                    )
+                )
+            if company.aftersales_complaint_answer_hours <= 0:
+                raise ValidationError(
+                    _(
+                        "A complaint is answered within a positive number of hours "
+                        "(for example 4)."
+                    )
+                )
+            if company.aftersales_complaint_resolve_days <= 0:
+                raise ValidationError(
+                    _(
+                        "A complaint is resolved within a positive number of days "
+                        "(for example 7)."
                     )
                 )
 

@@ -40,6 +40,12 @@ class ResConfigSettings(models.TransientModel):
     aftersales_supervisor_id = fields.Many2one(
         related="company_id.aftersales_supervisor_id", readonly=False
     )
+    aftersales_complaint_answer_hours = fields.Float(
+        related="company_id.aftersales_complaint_answer_hours", readonly=False
+    )
+    aftersales_complaint_resolve_days = fields.Integer(
+        related="company_id.aftersales_complaint_resolve_days", readonly=False
+    )
     aftersales_repeat_fault_days = fields.Integer(
         related="company_id.aftersales_repeat_fault_days", readonly=False
     )

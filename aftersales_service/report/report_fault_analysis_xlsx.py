@@ -53,11 +53,7 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                         sheet.write_number(row, column, value, hours)
             row += 2
             sheet.write_row(row, 0, [_("Response Times Met"), _("Rate (%)")], bold)
-            for name, rate in stats["sla"].items():
-                row += 1
-                sheet.write(row, 0, labels[name])
-                if rate is not None:
-                    sheet.write_number(row, 1, rate, hours)
+            row = self._write_rates(sheet, row, stats["sla"], labels, hours)
             row += 2
             for label, value in (
                 (_("MTTR (h)"), stats["mttr"]),
@@ -75,6 +71,10 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                     sheet.write_number(row, 1, value, hours)
                 row += 1
             row += 1
+            sheet.write(row, 0, _("Complaints"), bold)
+            sheet.write_number(row, 1, stats["complaints"])
+            row = self._write_rates(sheet, row, stats["complaint_rates"], labels, hours)
+            row += 2
             survey = stats["survey"]
             sheet.write(row, 0, _("Satisfaction Survey"), bold)
             if survey:
@@ -96,3 +96,13 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
                 0,
                 analysis.recommendations and analysis.recommendations.striptags() or "",
             )
+
+    def _write_rates(self, sheet, row, rates, labels, number):
+        """One row per rate below ``row``, its label then its value (empty
+        where nothing was measured); returns the last row written."""
+        for name, rate in rates.items():
+            row += 1
+            sheet.write(row, 0, labels[name])
+            if rate is not None:
+                sheet.write_number(row, 1, rate, number)
+        return row

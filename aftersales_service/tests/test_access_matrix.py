@@ -19,6 +19,18 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # this further (own company, own orders, own customer); the tests of each
 # feature check those.
 MATRIX = {
+    # Q2: the back office registers complaints, managers may delete a new
+    # one; customers read their own company's in the portal.
+    "aftersales.complaint": (
+        "----",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
     # Q5: the service manager keeps the service conduct; engineers read it.
     "aftersales.conduct.item": (
         "r---",

@@ -466,35 +466,42 @@ class TestTwoRunsShareTheWork(TransactionCase):
             env["res.partner"].browse(partner_ids).unlink()
 
     def test_breach_escalations(self):
-        Ticket = type(self.env["helpdesk.ticket"])
-        ids = self.ticket_ids
-        breach_domain = Ticket._breach_domain
+        escalated = self._race_escalations("helpdesk.ticket", self.ticket_ids)
+        self.assertEqual(
+            [(tid, count) for tid, __, count in escalated],
+            [(tid, 1) for tid in self.ticket_ids],
+        )
+
+    def _race_escalations(self, model, ids):
+        """Race the breach escalation of ``model``'s records ``ids`` (and no
+        other); check each was claimed by one run. Returns (id, escalated
+        phases, breach activities) for each, as committed."""
+        Model = type(self.env[model])
+        breach_domain = Model._breach_domain
 
         def only_the_race(self, now):
             return [*breach_domain(self, now), ("id", "in", ids)]
 
-        with patch.object(Ticket, "_breach_domain", only_the_race):
+        with patch.object(Model, "_breach_domain", only_the_race):
             claimed, meanwhile = self._race(
-                "helpdesk.ticket",
-                "_cron_escalate_breaches",
-                "aftersales_locking",
-                batch_size=2,
+                model, "_cron_escalate_breaches", "aftersales_locking", batch_size=2
             )
         self.assertTrue(meanwhile, "the second run waited for the first")
         self.assertEqual(sorted(set(claimed["first"] + claimed["second"])), ids)
         breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        table = self.env[model]._table
         with self.registry.cursor() as cr:
             cr.execute(
-                """SELECT t.id, count(a.id)
-                     FROM helpdesk_ticket t
-                     LEFT JOIN mail_activity a
-                       ON a.res_model = 'helpdesk.ticket' AND a.res_id = t.id
-                      AND a.activity_type_id = %s
-                    WHERE t.id IN %s
-                 GROUP BY t.id""",
-                [breach.id, tuple(ids)],
+                f"""SELECT r.id, r.escalated_phases, count(a.id)
+                      FROM {table} r
+                      LEFT JOIN mail_activity a
+                        ON a.res_model = %s AND a.res_id = r.id
+                       AND a.activity_type_id = %s
+                     WHERE r.id IN %s
+                  GROUP BY r.id""",
+                [model, breach.id, tuple(ids)],
             )
-            self.assertEqual(sorted(cr.fetchall()), [(tid, 1) for tid in ids])
+            return sorted(cr.fetchall())
 
     def test_ended_service_periods(self):
         """Five special service periods of the race's customer that ended:
@@ -565,3 +572,37 @@ class TestTwoRunsShareTheWork(TransactionCase):
         self.assertEqual(
             sorted(claimed["first"] + claimed["second"]), sorted(warehouses.ids)
         )
+
+    def test_complaint_escalations(self):
+        """Q2: late complaints are escalated once per phase, whichever run
+        takes them."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            ids = (
+                env["aftersales.complaint"]
+                .create(
+                    [
+                        {
+                            "partner_id": self.partner_id,
+                            "description": f"Late engineer {n}",
+                            "received_at": fields.Datetime.now() - timedelta(days=30),
+                        }
+                        for n in range(5)
+                    ]
+                )
+                .ids
+            )
+        self.addCleanup(self._remove_complaints, ids)
+        escalated = self._race_escalations("aftersales.complaint", ids)
+        self.assertEqual(escalated, [(cid, "answer,resolve", 1) for cid in ids])
+
+    def _remove_complaints(self, ids):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            where = [("res_model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
+            env["mail.activity"].search(where).unlink()
+            env["mail.followers"].search(where).unlink()
+            env["mail.message"].search(
+                [("model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
+            ).unlink()
+            cr.execute("DELETE FROM aftersales_complaint WHERE id IN %s", [tuple(ids)])

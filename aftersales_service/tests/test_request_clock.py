@@ -349,25 +349,26 @@ class TestAfterTheRepair(ClockCase):
         self.assertTrue(rating.consumed)
 
     def test_complaints_go_to_the_manager(self):
+        """A request on the complaint channel opens its complaint record
+        (Q2), owned by the service manager, who gets its activity."""
         manager = new_test_user(
             self.env,
             login="as_cmp_mgr",
             groups="aftersales_service.group_aftersales_manager",
         )
         self.env.company.aftersales_supervisor_id = manager
-        complaint = self._request(
+        complaint_type = self.env.ref("aftersales_service.mail_activity_type_complaint")
+        request = self._request(
             at(TUE, 10),
             channel_id=self.env.ref("aftersales_service.helpdesk_channel_complaint").id,
         )
-        activity = complaint.activity_ids
-        self.assertEqual(
-            activity.activity_type_id,
-            self.env.ref("aftersales_service.mail_activity_type_complaint"),
-        )
-        self.assertEqual(activity.user_id, manager)
+        complaint = request.aftersales_complaint_ids
+        self.assertEqual(complaint.user_id, manager)
+        self.assertEqual(complaint.activity_ids.activity_type_id, complaint_type)
+        self.assertEqual(complaint.activity_ids.user_id, manager)
         later = self._request(at(TUE, 10))
         later.channel_id = self.env.ref("aftersales_service.helpdesk_channel_complaint")
-        self.assertEqual(later.activity_ids.user_id, manager)
+        self.assertEqual(later.aftersales_complaint_ids.activity_ids.user_id, manager)
 
     def test_reopen(self):
         request = self._request(at(TUE, 10))
