@@ -169,11 +169,6 @@ class AftersalesContract(models.Model):
         "aftersales.training.session", "contract_id", string="Training Plan"
     )
 
-    _availability_target_range = models.Constraint(
-        "CHECK(availability_target >= 0 AND availability_target <= 100)",
-        "The availability target is a percentage between 0 and 100.",
-    )
-
     def _compute_availability(self):
         report = self.env["aftersales.availability"]
         start, end = report._quarter_to_date()

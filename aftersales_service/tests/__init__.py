@@ -36,3 +36,4 @@ from . import test_integrity
 from . import test_public_methods
 from . import test_unrepairable
 from . import test_conduct
+from . import test_availability
