@@ -57,7 +57,10 @@ class AftersalesAvailability(models.TransientModel):
             "name": _("Equipment Availability"),
             "view_mode": "form",
             "target": "new",
-            "context": {f"default_{name}": value for name, value in defaults.items()},
+            "context": {
+                "dialog_size": "extra-large",
+                **{f"default_{name}": value for name, value in defaults.items()},
+            },
         }
 
     @api.model
