@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user
 
-from .common import AftersalesCase
+from .common import ROLES, AftersalesCase, role_users
 
 # April 2027 in UTC: 30 days, 720 hours; the customer counts its days in UTC.
 APRIL = (date(2027, 4, 1), date(2027, 4, 30))
@@ -284,18 +284,19 @@ class TestAvailability(AftersalesCase):
         self.contract.availability_target = 100
         self.contract.availability_target = 0
 
+    def test_a_renewal_keeps_the_target(self):
+        self.contract.product_id = self.env.ref(
+            "aftersales_service.product_service_contract"
+        )
+        self.contract.action_renew()
+        self.assertEqual(self.contract.renewal_contract_id.availability_target, 99)
+
     def test_access_per_role(self):
+        # The service manager and the back office; nobody else, customers
+        # included (they read it in their quarterly analysis).
         allowed = {"back_office", "manager"}
-        for role, group in {
-            "back_office": "aftersales_service.group_aftersales_user",
-            "manager": "aftersales_service.group_aftersales_manager",
-            "engineer": "aftersales_service.group_aftersales_engineer",
-            "warehouse": "aftersales_service.group_aftersales_warehouse",
-            "account_manager": "aftersales_service.group_aftersales_account_manager",
-            "trainer": "aftersales_service.group_aftersales_trainer",
-            "portal": "base.group_portal",
-        }.items():
-            user = new_test_user(self.env, login=f"as_av_{role}", groups=group)
+        users = role_users(self.env, "as_av", {**ROLES, "portal": "base.group_portal"})
+        for role, user in users.items():
             report = self.env["aftersales.availability"].with_user(user)
             with self.subTest(role=role):
                 if role in allowed:
