@@ -269,6 +269,11 @@ class AftersalesFaultAnalysis(models.Model):
             for name in (*DURATIONS, *PHASE_RATES)
         }
 
+    def _get_report_base_filename(self):
+        """The PDF's name when the customer downloads it from the portal."""
+        self.ensure_one()
+        return _("Quarterly Fault Analysis %(name)s", name=self.display_name)
+
     # Sending ----------------------------------------------------------------------
 
     @api.ondelete(at_uninstall=False)

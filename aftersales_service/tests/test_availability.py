@@ -3,10 +3,11 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user
+from odoo.tests import Form, new_test_user, tagged
 
-from .common import ROLES, AftersalesCase, role_users
+from .common import ROLES, AftersalesCase, PortalCase, role_users
 
 # April 2027 in UTC: 30 days, 720 hours; the customer counts its days in UTC.
 APRIL = (date(2027, 4, 1), date(2027, 4, 30))
@@ -305,3 +306,42 @@ class TestAvailability(AftersalesCase):
                 else:
                     with self.assertRaises(AccessError):
                         report.create({"contract_id": self.contract.id})
+
+
+@tagged("post_install", "-at_install")
+class TestAvailabilityInThePortal(PortalCase, AftersalesCase):
+    """A customer reads availability in the quarterly analysis the portal
+    gives them: their own units', never another customer's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contact, cls.portal = cls._portal_contact(cls.customer, "as_portal_av")
+        other = cls.env["res.partner"].create(
+            {"name": "Zhoushan Shipyard", "is_company": True}
+        )
+        mine, theirs = cls._stock_serials(cls.product, ["AV-MINE", "AV-THEIRS"])
+        cls._running_contract(mine, availability_target=99)
+        cls._running_contract(theirs, partner=other, availability_target=98)
+        today = fields.Date.context_today(cls.env["aftersales.contract"])
+        cls.analysis = cls.env["aftersales.fault.analysis"].create(
+            {
+                "partner_id": cls.customer.id,
+                "year": today.year,
+                "quarter": str((today.month - 1) // 3 + 1),
+                # Customers see the analyses sent to them.
+                "sent_on": fields.Datetime.now(),
+            }
+        )
+
+    def test_own_units_only(self):
+        self.authenticate("as_portal_av", "as_portal_av")
+        answer = self.url_open(f"/my/analyses/{self.analysis.id}/pdf")
+        self.assertEqual(answer.status_code, 200)
+        # Odoo's tests render a report's HTML rather than its PDF.
+        self.assertIn("Equipment Availability", answer.text)
+        self.assertIn("AV-MINE", answer.text)
+        self.assertIn("99.00", answer.text)
+        self.assertNotIn("AV-THEIRS", answer.text)
+        with self.assertRaises(AccessError):
+            self.env["aftersales.availability"].with_user(self.portal).create({})
