@@ -303,6 +303,9 @@ class TestAvailability(AftersalesCase):
                 if role in allowed:
                     lines = report.create({"contract_id": self.contract.id}).line_ids
                     self.assertTrue(lines)
+                    # The figures are computed, never typed.
+                    with self.assertRaises(AccessError):
+                        lines[0].write({"availability": 100})
                 else:
                     with self.assertRaises(AccessError):
                         report.create({"contract_id": self.contract.id})
