@@ -42,6 +42,7 @@
         "wizards/aftersales_service_plan_views.xml",
         "wizards/aftersales_fact_correction_views.xml",
         "wizards/aftersales_unrepairable_finding_views.xml",
+        "wizards/aftersales_availability_views.xml",
         "report/aftersales_dispatch_reports.xml",
         "report/aftersales_dispatch_templates.xml",
         "report/aftersales_stock_reports.xml",

@@ -963,6 +963,42 @@ def test_unit_archive_and_replacement(world):
     assert action["res_model"] == "sale.order"
 
 
+@covers(
+    ("stock.lot", "action_open_availability"),
+    ("aftersales.contract", "action_open_availability"),
+    ("aftersales.availability", "create"),
+)
+def test_availability(world):
+    """Q6: the unit's and the contract's availability over a period."""
+    unit = world.delivered_unit(True)
+    contract = world.running_contract(lot_ids=[(6, 0, [unit])], availability_target=99)
+    world.ticket(unit, fault_impact="stopped")
+    user = world.manager
+    for model, record in (("stock.lot", unit), ("aftersales.contract", contract)):
+        action = user.call(model, "action_open_availability", [record])
+        assert action["res_model"] == "aftersales.availability"
+    report = user.call(
+        "aftersales.availability",
+        "create",
+        {"contract_id": contract, "date_from": world.day(-7)},
+        context={**EN, "tz": world.tz},
+    )
+    lines = user.call(
+        "aftersales.availability.line",
+        "search_read",
+        [("availability_id", "=", report)],
+        ["kind", "availability", "target"],
+    )
+    assert {line["kind"] for line in lines} == {"contract", "unit"}
+    assert all(line["target"] == 99 for line in lines)
+    # An engineer doesn't get the report; a target over 100 % is refused.
+    world.engineer.refused("aftersales.availability", "create", {})
+    message = world.manager.refused(
+        "aftersales.contract", "write", [contract], {"availability_target": 101}
+    )
+    assert "Availability Target" in message
+
+
 # Off-site repairs ------------------------------------------------------------
 
 

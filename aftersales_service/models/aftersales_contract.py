@@ -6,6 +6,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, format_list
 
+from .aftersales_fault_analysis import midnight_utc
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import run_in_batches
 
@@ -37,7 +38,8 @@ class AftersalesContract(models.Model):
         "renewal_order_id",
     )
     # The price: up to a thousand billion in the company's currency.
-    _number_bounds = {"amount": (None, 1e12)}
+    # Q6: the availability promised, in per cent.
+    _number_bounds = {"amount": (None, 1e12), "availability_target": (0, 100)}
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -146,9 +148,50 @@ class AftersalesContract(models.Model):
     followup_plan_ids = fields.One2many(
         "aftersales.followup.plan", "contract_id", string="Follow-Up Plan"
     )
+    # Q6: equipment availability (保证设备的可用率).
+    availability_target = fields.Float(
+        string="Availability Target (%)",
+        digits=(16, 2),
+        tracking=True,
+        help="The share of the time the units must work, for example 99. "
+        "Leave 0 for no target.",
+    )
+    availability = fields.Float(
+        string="Availability This Quarter (%)",
+        compute="_compute_availability",
+        digits=(16, 2),
+        help="1 − downtime / time over the contract's units, from the first day "
+        "of this quarter (or the contract's start) to now (or its end). "
+        "Downtime runs from the report of a fault that stopped a unit to its "
+        "repair.",
+    )
     training_session_ids = fields.One2many(
         "aftersales.training.session", "contract_id", string="Training Plan"
     )
+
+    def _compute_availability(self):
+        report = self.env["aftersales.availability"]
+        start, end = report._quarter_to_date()
+        dated = self.filtered(lambda c: c.date_start and c.date_end)
+        rows = dict(zip(dated, report._contract_rows(dated, start, end), strict=True))
+        for contract in self:
+            row = rows.get(contract)
+            contract.availability = row["availability"] if row else 100.0
+
+    def action_open_availability(self):
+        """The contract's availability over a period to pick (Q6)."""
+        self.ensure_one()
+        return self.env["aftersales.availability"]._action_open(contract_id=self.id)
+
+    def _availability_window(self, start, end, tz):
+        """The part of the period [start, end) the contract ran: its first
+        day's midnight to the midnight after its last, in the time zone
+        ``tz``, as naive UTC datetimes."""
+        self.ensure_one()
+        return (
+            max(start, midnight_utc(self.date_start, tz)),
+            min(end, midnight_utc(self.date_end + timedelta(days=1), tz)),
+        )
 
     @api.depends("lot_ids")
     def _compute_unit_count(self):

@@ -42,18 +42,24 @@ def mean(values):
     return sum(values) / len(values) if values else None
 
 
+def midnight_utc(day, tz):
+    """Midnight at the start of ``day`` in the time zone ``tz``, as a naive
+    UTC datetime (as Odoo stores datetimes)."""
+    local = pytz.timezone(tz or "UTC").localize(datetime.combine(day, time.min))
+    return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+
 def quarter_bounds(year, quarter, tz):
     """The first and last day of a quarter, and its start and end as naive
     UTC datetimes of midnight in the time zone ``tz``."""
     first = date(year, 3 * int(quarter) - 2, 1)
     after = first + relativedelta(months=3)
-    zone = pytz.timezone(tz or "UTC")
-
-    def utc(day):
-        local = zone.localize(datetime.combine(day, time.min))
-        return local.astimezone(pytz.utc).replace(tzinfo=None)
-
-    return first, after - relativedelta(days=1), utc(first), utc(after)
+    return (
+        first,
+        after - relativedelta(days=1),
+        midnight_utc(first, tz),
+        midnight_utc(after, tz),
+    )
 
 
 class AftersalesFaultAnalysis(models.Model):
@@ -237,7 +243,37 @@ class AftersalesFaultAnalysis(models.Model):
                 name: mean([row[name] for row in complaints if row[name] is not None])
                 for name in COMPLAINT_RATES
             },
+            "availability": self._availability_rows(),
         }
+
+    def _availability_rows(self):
+        """The quarter's availability (Q6) of the customer's contracts and
+        units, against the contracts' targets (up to now while the quarter
+        runs)."""
+        self.ensure_one()
+        rows = self.env["aftersales.availability"]._rows_for(
+            self.company_id, self.date_from, self.date_to, partner=self.partner_id
+        )
+        contracts = {
+            contract.id: contract.name
+            for contract in self.env["aftersales.contract"].browse(
+                {row["contract_id"] for row in rows if row["contract_id"]}
+            )
+        }
+        lots = {
+            lot.id: lot.name
+            for lot in self.env["stock.lot"].browse(
+                {row["lot_id"] for row in rows if row["lot_id"]}
+            )
+        }
+        return [
+            {
+                **row,
+                "contract": contracts.get(row["contract_id"], ""),
+                "unit": lots.get(row["lot_id"], ""),
+            }
+            for row in rows
+        ]
 
     def _measure_labels(self):
         """Labels of the KPI fields shown in the analysis, translated."""
@@ -246,6 +282,11 @@ class AftersalesFaultAnalysis(models.Model):
             name: fields_[name].get_description(self.env)["string"]
             for name in (*DURATIONS, *PHASE_RATES, *COMPLAINT_RATES)
         }
+
+    def _get_report_base_filename(self):
+        """The PDF's name when the customer downloads it from the portal."""
+        self.ensure_one()
+        return _("Quarterly Fault Analysis %(name)s", name=self.display_name)
 
     # Sending ----------------------------------------------------------------------
 

@@ -45,6 +45,14 @@ class AftersalesKpi(models.Model):
         readonly=True,
         help="From the report to the repair: its average is the MTTR.",
     )
+    downtime_hours = fields.Float(
+        string="Downtime (h)",
+        aggregator="sum",
+        readonly=True,
+        help="A request whose fault stopped the customer's work: from the report "
+        "to the repair (or the closing). Two requests for one outage each count "
+        "it here; Equipment Availability counts it once.",
+    )
     ack_met_rate = fields.Float(
         string="Acknowledged In Time (%)", aggregator="avg", readonly=True
     )
@@ -126,6 +134,13 @@ class AftersalesKpi(models.Model):
                    CASE WHEN t.repair_done_at IS NOT NULL
                         THEN EXTRACT(EPOCH FROM t.repair_done_at - t.reported_at)
                              / 3600.0 END AS restore_hours,
+                   CASE WHEN t.fault_impact = 'stopped'
+                             AND COALESCE(t.repair_done_at, t.closed_date)
+                                 > t.reported_at
+                        THEN EXTRACT(EPOCH FROM COALESCE(t.repair_done_at,
+                                                         t.closed_date)
+                                                - t.reported_at) / 3600.0
+                        END AS downtime_hours,
                    %(ack)s AS ack_met_rate,
                    %(plan)s AS plan_met_rate,
                    %(arrival)s AS arrival_met_rate,

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from .aftersales_contract import ACTIVE_STATES
 from .aftersales_coverage import Coverage
@@ -98,6 +98,21 @@ class StockLot(models.Model):
         index=True,
         help="A loaner that comes back is tested before it is lent again.",
     )
+    # Q6: how much of the time the unit worked (保证设备的可用率).
+    aftersales_availability = fields.Float(
+        string="Availability This Quarter (%)",
+        compute="_compute_aftersales_availability",
+        digits=(16, 2),
+        help="1 − downtime / time, from the first day of this quarter to now. "
+        "Downtime runs from the report of a fault that stopped the unit to its "
+        "repair; overlapping stoppages count once.",
+    )
+    aftersales_availability_target = fields.Float(
+        string="Availability Target (%)",
+        compute="_compute_aftersales_availability",
+        digits=(16, 2),
+        help="The target of the unit's running service contract.",
+    )
     aftersales_spec_grade = fields.Integer(
         related="product_id.aftersales_spec_grade", string="Specification Grade"
     )
@@ -147,6 +162,86 @@ class StockLot(models.Model):
     # serial sharing the prefix's trigrams (make bench).
     _aftersales_name_index = models.Index("(name)")
 
+    def _compute_aftersales_availability(self):
+        report = self.env["aftersales.availability"]
+        start, end = report._quarter_to_date()
+        downtime = self._aftersales_downtime(
+            [(lot.id, start, end) for lot in self if lot.id]
+        )
+        for lot in self:
+            seconds = downtime.get((lot.id, start, end), (0, 0))[0]
+            lot.aftersales_availability = report._percent(seconds, start, end)
+            lot.aftersales_availability_target = max(
+                lot.aftersales_contract_ids.filtered(
+                    lambda c: c.state in ACTIVE_STATES
+                ).mapped("availability_target"),
+                default=0,
+            )
+
+    @api.model
+    def _aftersales_downtime(self, windows):
+        """The downtime of units in time windows (Q6), in one query.
+
+        ``windows`` lists (unit id, start, end), naive UTC datetimes. A
+        request about the unit whose fault stopped the customer's work (impact
+        *Stopped*) is down from its report to its repair (or, solved without
+        a repair, to its closing; still open, to the window's end), cut to
+        the window. Stoppages that overlap are merged (range_agg), so that two
+        requests about one outage count it once. Returns {(unit id, start,
+        end): (seconds down, stoppages)} for the windows with downtime."""
+        windows = [w for w in windows if w[2] > w[1]]
+        if not windows:
+            return {}
+        self.env["helpdesk.ticket"].flush_model(
+            [
+                "lot_id",
+                "active",
+                "fault_impact",
+                "reported_at",
+                "repair_done_at",
+                "closed_date",
+            ]
+        )
+        lot_ids, starts, ends = zip(*windows, strict=True)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH w AS (
+                    SELECT *
+                      FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[])
+                           AS w(lot_id, win_start, win_end)
+                ), stops AS (
+                    SELECT w.lot_id, w.win_start, w.win_end,
+                           count(*) AS stoppages,
+                           range_agg(tsrange(
+                               GREATEST(t.reported_at, w.win_start),
+                               LEAST(COALESCE(t.repair_done_at, t.closed_date,
+                                              w.win_end),
+                                     w.win_end))) AS down
+                      FROM w
+                      JOIN helpdesk_ticket t ON t.lot_id = w.lot_id
+                     WHERE t.active
+                       AND t.fault_impact = 'stopped'
+                       AND t.reported_at < w.win_end
+                       AND COALESCE(t.repair_done_at, t.closed_date, 'infinity')
+                           > GREATEST(t.reported_at, w.win_start)
+                     GROUP BY w.lot_id, w.win_start, w.win_end
+                )
+                SELECT lot_id, win_start, win_end, stoppages,
+                       (SELECT sum(EXTRACT(EPOCH FROM upper(span) - lower(span)))
+                          FROM unnest(down) AS span) AS seconds
+                  FROM stops
+                """,
+                list(lot_ids),
+                list(starts),
+                list(ends),
+            )
+        )
+        return {
+            (lot_id, start, end): (float(seconds or 0), stoppages)
+            for lot_id, start, end, stoppages, seconds in self.env.cr.fetchall()
+        }
+
     @api.depends("warranty_ids")
     def _compute_warranty_id(self):
         # A serial number has at most one warranty (unique constraint).
@@ -185,6 +280,11 @@ class StockLot(models.Model):
                 )
             return _("failed again after two repairs of the same fault")
         return _("free replacement")
+
+    def action_open_availability(self):
+        """The unit's availability over a period to pick (Q6)."""
+        self.ensure_one()
+        return self.env["aftersales.availability"]._action_open(lot_id=self.id)
 
     def action_open_warranty(self):
         self.ensure_one()

@@ -90,6 +90,28 @@ class ReportFaultAnalysisXlsx(models.AbstractModel):
             else:
                 sheet.write(row, 1, _("Not answered"))
             row += 2
+            if stats["availability"]:
+                sheet.write_row(
+                    row,
+                    0,
+                    [
+                        _("Equipment Availability"),
+                        _("Unit"),
+                        _("Downtime (h)"),
+                        _("Availability (%)"),
+                        _("Target (%)"),
+                    ],
+                    bold,
+                )
+                for line in stats["availability"]:
+                    row += 1
+                    sheet.write(row, 0, line["contract"])
+                    sheet.write(row, 1, line["unit"])
+                    sheet.write_number(row, 2, line["downtime_hours"], hours)
+                    sheet.write_number(row, 3, line["availability"], hours)
+                    if line["target"]:
+                        sheet.write_number(row, 4, line["target"], hours)
+                row += 2
             sheet.write(row, 0, _("Recommendations"), bold)
             sheet.write(
                 row + 1,

@@ -40,3 +40,4 @@ from . import test_service_period
 from . import test_satisfaction_survey
 from . import test_qualification
 from . import test_complaint
+from . import test_availability
