@@ -203,8 +203,14 @@ class AftersalesKpi(models.Model):
             SELECT -c.id, c.ticket_id, c.company_id, c.commercial_partner_id,
                    ct.team_id, c.user_id, ct.category_id, ct.severity, ct.lot_id,
                    NULL, c.service_level_id, c.received_at,
-                   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL, NULL, 0, FALSE, NULL, NULL, NULL, NULL, FALSE,
+                   -- no request: its hours (response, arrival, repair,
+                   -- restore, downtime), rates, turnaround, first-time fix,
+                   -- repeat, satisfaction, loaners, service life, dates
+                   0, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL,
+                   NULL, NULL, NULL, 0, FALSE,
+                   NULL, NULL, NULL, NULL, FALSE,
                    c.id, 1, %(answer)s, %(resolve)s
               FROM aftersales_complaint c
               LEFT JOIN helpdesk_ticket ct ON ct.id = c.ticket_id
