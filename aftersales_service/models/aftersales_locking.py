@@ -48,8 +48,11 @@ def claim_rows(records):
     The claimed rows are also marked as changed by this transaction (a
     no-op update): a run whose snapshot is older is then refused them after
     this one commits, even when the batch itself writes nothing on them.
-    A batch refused that way is the race working as meant: it is not logged
-    as an error (``log_exceptions=False``)."""
+    A row refused that way is the race working as meant: it is not logged
+    as an error (``log_exceptions=False``). The refusal is for the whole
+    statement, so a batch refused is claimed again row by row: the rows
+    nobody changed are still this run's, whatever the other run's batches
+    were (after a restart, two runs' batches need not line up)."""
     if not records:
         return records
     try:
@@ -67,7 +70,9 @@ def claim_rows(records):
             )
             held = {row[0] for row in records.env.cr.fetchall()}
     except psycopg2.errors.SerializationFailure:
-        return records.browse()
+        if len(records) == 1:
+            return records.browse()
+        return records.browse().union(*(claim_rows(record) for record in records))
     return records.browse([record_id for record_id in records.ids if record_id in held])
 
 

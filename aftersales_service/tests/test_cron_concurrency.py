@@ -154,6 +154,23 @@ class TestTwoRunsShareTheWork(TransactionCase):
         self.assertNotIn("second", outcome)
         return claimed, outcome.get("second_done_meanwhile")
 
+    def test_a_changed_row_leaves_the_rest_of_its_batch_claimable(self):
+        """A run whose snapshot is older than another transaction's change to
+        one row of its batch is refused that row only: it still claims the
+        others, which nobody else processed."""
+        first, *others = self.contract_ids[:3]
+        with self.registry.cursor() as late, self.registry.cursor() as other:
+            late.execute("SELECT 1")  # the late run's snapshot starts here
+            other.execute(
+                "UPDATE aftersales_contract SET write_date = now() WHERE id = %s",
+                [first],
+            )
+            other.commit()
+            contracts = api.Environment(late, SUPERUSER_ID, {})["aftersales.contract"]
+            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+                claimed = CLAIM_ROWS(contracts.browse([first, *others]))
+            self.assertEqual(claimed.ids, others)
+
     def test_renewal_notices(self):
         Contract = type(self.env["aftersales.contract"])
         ids = self.contract_ids
