@@ -110,7 +110,7 @@ class AftersalesComplaint(models.Model):
         "resolves it.",
     )
     received_at = fields.Datetime(
-        string="Received On",
+        string="Complaint Received",
         required=True,
         readonly=True,
         copy=False,

@@ -51,7 +51,7 @@ class AftersalesQualification(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    date_issued = fields.Date(string="Issued", required=True, tracking=True)
+    date_issued = fields.Date(string="Certified On", required=True, tracking=True)
     date_expiry = fields.Date(
         string="Expires", required=True, index=True, tracking=True
     )
