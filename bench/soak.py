@@ -670,7 +670,8 @@ class Soak:
             "| Job | Size | Done at kill | Done after restart | Duplicates found |",
             "|---|---|---|---|---|",
             *(
-                f"| {JOBS[name]['title']}: `{code(JOBS[name])}` "
+                f"| {JOBS[name]['title']}: `{JOBS[name]['call']}"
+                f"(batch_size={JOBS[name]['batch']})` "
                 f"| {size} | {at_kill} | {after} | {dupes} |"
                 for name, size, at_kill, after, dupes in jobs
             ),

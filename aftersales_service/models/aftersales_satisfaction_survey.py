@@ -56,7 +56,7 @@ class AftersalesSatisfactionSurvey(models.Model):
     )
     period_start = fields.Date(required=True, readonly=True)
     period_end = fields.Date(required=True, readonly=True)
-    period = fields.Char(compute="_compute_period")
+    period = fields.Char(string="Survey Period", compute="_compute_period")
     contract_ids = fields.Many2many(
         "aftersales.contract",
         "aftersales_satisfaction_survey_contract_rel",

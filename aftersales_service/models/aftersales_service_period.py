@@ -566,5 +566,9 @@ class AftersalesServicePeriodPart(models.Model):
     _spare_document_field = "period_id"
 
     period_id = fields.Many2one(
-        "aftersales.service.period", required=True, ondelete="cascade", index=True
+        "aftersales.service.period",
+        string="Special Service Period",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
