@@ -67,6 +67,11 @@ class AftersalesCase(TransactionCase):
             }
         )
         cls.product = cls._create_product("PLC Cabinet", duration=2)
+        # Days are counted in the user's time zone. The tests' users have
+        # none (UTC), so the superuser who sets the scene counts in UTC too,
+        # whatever zone the database gave it: otherwise the hour when the
+        # two calendars show different days fails the tests.
+        cls.env.user.tz = "UTC"
         # The add-on's default after the warranty, whatever the demo chose:
         # a unit with neither warranty nor contract is not covered.
         cls.env.company.aftersales_post_warranty_policy = "list"

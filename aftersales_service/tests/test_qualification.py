@@ -262,7 +262,14 @@ class TestInternalTraining(QualificationCase):
         )
         self.assertIn("Zhou Qiang", html)
         self.assertIn("Field Engineer", html)
-        self.assertIn("Our Engineers", html)
+        # In the company's language, as the sheet is printed.
+        lang = session.company_id.partner_id.lang
+        audience = dict(
+            session._fields["audience"]._description_selection(
+                session.with_context(lang=lang).env
+            )
+        )
+        self.assertIn(audience["internal"], html)
         self.assertNotIn("Customer&#39;s Signature", html)
         self.assertNotIn("Customer's Signature", html)
 

@@ -218,7 +218,9 @@ class TestTours(HttpCase):
         ).write(
             {
                 "user_id": account_manager.id,
-                "date_deadline": fields.Date.context_today(contract),
+                "date_deadline": fields.Date.context_today(
+                    contract.with_user(account_manager)
+                ),
             }
         )
         self.start_tour(
