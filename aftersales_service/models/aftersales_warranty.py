@@ -708,6 +708,13 @@ class AftersalesWarranty(models.Model):
         )
 
     @workflow_step
+    def _acceptance_blockers(self):
+        """Return what still stands between these units and their acceptance,
+        one sentence per unit and reason, naming the unit. Empty when all of
+        them may be accepted. What happens before acceptance (commissioning,
+        handover) adds its reasons here."""
+        return []
+
     def record_acceptance(self, acceptance_date, accepted_by, reference=False):
         """Record the customer's acceptance of these units and start their
         warranties. All of them are accepted, or none."""
@@ -737,6 +744,14 @@ class AftersalesWarranty(models.Model):
                     "Acceptance is recorded once per unit, and these are already "
                     "accepted: %(names)s.",
                     names=format_list(self.env, accepted.lot_id.mapped("name")),
+                )
+            )
+        blockers = self._acceptance_blockers()
+        if blockers:
+            raise UserError(
+                _(
+                    "Acceptance can't be recorded yet:\n%(reasons)s",
+                    reasons="\n".join(f"- {reason}" for reason in blockers),
                 )
             )
         self.write(
