@@ -142,6 +142,11 @@ class AftersalesInspection(models.Model):
             vals_list
         )
 
+    def _get_report_base_filename(self):
+        """The report's name when the customer downloads it."""
+        self.ensure_one()
+        return _("Inspection Report %(name)s", name=self.name)
+
     @workflow_step
     def action_done(self):
         """Close the visit or call with its report. A visit is signed by the

@@ -311,6 +311,11 @@ class AftersalesTrainingSession(models.Model):
         return True
 
     @api.model
+    def _get_report_base_filename(self):
+        """The attendance sheet's name when the customer downloads it."""
+        self.ensure_one()
+        return _("Attendance Sheet %(name)s", name=self.name)
+
     def _open_log_form(self, context):
         """The form to log training given at a visit: everything known is
         filled in, the trainer saves it."""

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CSRF_TOKEN, SIGNATURE, AftersalesCase, PortalCase
 
@@ -68,6 +68,47 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         pdf = self._get(f"/my/dispatches/{self.dispatches[0].id}/pdf")
         self.assertEqual(pdf.status_code, 200)
         self.assertEqual(pdf.headers["Content-Type"], "application/pdf")
+
+    def test_each_printed_form_downloads_with_its_name(self):
+        """Every form the portal offers to print opens as a PDF named after
+        the record (the inspection report and the attendance sheet used to
+        answer an error page)."""
+        engineer = new_test_user(
+            self.env, login="as_portal_docs_engineer", groups="base.group_user"
+        )
+        plan = self.env["aftersales.followup.plan"].create(
+            {"contract_id": self.contracts[0].id, "engineer_id": engineer.id}
+        )
+        call = self.env["aftersales.inspection"].create(
+            {
+                "plan_id": plan.id,
+                "kind": "call",
+                "period": "call-portal",
+                "scheduled_date": self._today(),
+                "engineer_id": engineer.id,
+                "customer_opinions": "Runs well.",
+            }
+        )
+        call.action_done()
+        session = self.env["aftersales.training.session"].create(
+            {
+                "name": "Operation",
+                "partner_id": self.customer.id,
+                "trainer_id": engineer.id,
+                "date_start": "2027-03-01 01:30:00",
+                "date_end": "2027-03-01 05:30:00",
+            }
+        )
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        for path, record, name in (
+            ("dispatches", self.dispatches[0], "Dispatch_Order"),
+            ("inspections", call, "Inspection_Report"),
+            ("trainings", session, "Attendance"),
+        ):
+            pdf = self._get(f"/my/{path}/{record.id}/pdf")
+            self.assertEqual(pdf.status_code, 200, path)
+            self.assertEqual(pdf.headers["Content-Type"], "application/pdf", path)
+            self.assertIn(name, pdf.headers["Content-Disposition"], path)
 
     def test_guessed_ids_of_another_customer_are_refused(self):
         self.authenticate("as_portal_docs", "as_portal_docs")
