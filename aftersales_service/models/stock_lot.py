@@ -34,6 +34,9 @@ class StockLot(models.Model):
     warranty_acceptance_date = fields.Date(
         related="warranty_id.acceptance_date", string="Accepted On"
     )
+    warranty_partner_id = fields.Many2one(
+        related="warranty_id.partner_id", string="Unit Customer"
+    )
     aftersales_contract_ids = fields.Many2many(
         "aftersales.contract",
         "aftersales_contract_stock_lot_rel",
@@ -243,6 +246,15 @@ class StockLot(models.Model):
         }
 
     @api.depends("warranty_ids")
+    def _mail_get_partner_fields(self, introspect_fields=False):
+        """Whom a message about the unit suggests: its customer as its
+        warranty knows it, and for the stock users, who may read stock moves,
+        also Odoo's own guess (the partners of the unit's deliveries)."""
+        names = ["warranty_partner_id"]
+        if self.env["stock.move"].has_access("read"):
+            names += super()._mail_get_partner_fields(introspect_fields)
+        return names
+
     def _compute_warranty_id(self):
         # A serial number has at most one warranty (unique constraint).
         for lot in self:

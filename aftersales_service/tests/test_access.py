@@ -1,3 +1,5 @@
+import re
+
 from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user
 
@@ -29,6 +31,29 @@ class TestAccess(AftersalesCase):
         for role in ("back_office", "manager", *READ_ONLY_ROLES):
             with self.subTest(role=role):
                 self.assertEqual(self._as(role).lot_id.name, "ACL-001")
+
+    def test_each_role_opens_the_unit_form(self):
+        """The unit's form and its chatter read only what their reader may
+        read: Odoo's own buttons (transfers, sales, repairs) and its guess of
+        the unit's customers read stock moves, and used to refuse the back
+        office the whole form."""
+        lot = self.warranty.lot_id
+        for role in ROLES:
+            with self.subTest(role=role):
+                Lot = self.env["stock.lot"].with_user(self.users[role])
+                arch = Lot.get_views([(False, "form")])["views"]["form"]["arch"]
+                names = set(re.findall(r'<field name="(\w+)"', arch))
+                spec = {name: {} for name in names if name in Lot._fields}
+                self.env.invalidate_all()
+                [values] = lot.with_user(self.users[role]).web_read(spec)
+                self.assertEqual(values["name"], "ACL-001")
+                # The chatter suggests the unit's customer.
+                suggested = lot.with_user(
+                    self.users[role]
+                )._message_get_suggested_recipients()
+                self.assertIn(
+                    self.customer.id, [r.get("partner_id") for r in suggested]
+                )
 
     def test_outsiders_cannot_read(self):
         for role in ("employee", "portal"):
