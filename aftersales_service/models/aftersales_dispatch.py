@@ -400,16 +400,9 @@ class AftersalesDispatch(models.Model):
     def _propose_engineers(self, ticket):
         """Who goes, as the back office would choose: the engineer of the
         unit's service contract, else the engineer who last worked on this
-        unit, else whoever the duty roster has on duty now."""
-
-        def engineers(users):
-            return users.filtered(
-                lambda u: (
-                    u.active
-                    and u.has_group("aftersales_service.group_aftersales_engineer")
-                )
-            )[:1].with_env(self.env)
-
+        unit, else whoever the duty roster has on duty now. The first of
+        them qualified for the unit's family today goes before the others;
+        when none is, the first of them is proposed and the plan warns."""
         last_visit = self.browse()
         if ticket.lot_id:
             last_visit = self.sudo().search(
@@ -420,15 +413,27 @@ class AftersalesDispatch(models.Model):
                 order="finished_at desc",
                 limit=1,
             )
-        return (
-            engineers(ticket.aftersales_contract_id.sudo().engineer_id)
-            or engineers(last_visit.engineer_ids)
-            or engineers(
-                self.env["aftersales.duty"]._on_roster(
-                    fields.Datetime.now(), ticket.company_id
+        candidates = self.env["res.users"]
+        for users in (
+            ticket.aftersales_contract_id.sudo().engineer_id,
+            last_visit.engineer_ids,
+            self.env["aftersales.duty"]._on_roster(
+                fields.Datetime.now(), ticket.company_id
+            ),
+        ):
+            candidates |= users.filtered(
+                lambda u: (
+                    u.active
+                    and u.has_group("aftersales_service.group_aftersales_engineer")
                 )
             )
+        candidates = candidates.with_env(self.env)
+        problems = self.env["aftersales.qualification"]._qualification_problems(
+            candidates,
+            ticket.lot_id.product_id,
+            fields.Date.context_today(self),
         )
+        return candidates.filtered(lambda u: u not in problems)[:1] or candidates[:1]
 
     @api.model
     def _vals_from_request(self, ticket):

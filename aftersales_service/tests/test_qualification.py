@@ -352,6 +352,28 @@ class TestDispatchNeedsQualifiedEngineers(QualificationCase):
         form.engineer_ids.add(self.other_engineer)
         self.assertFalse(form.qualification_warning)
 
+    def test_the_service_plan_proposes_a_qualified_engineer_first(self):
+        request = self._request()
+        self.env["aftersales.duty"].create(
+            {
+                "user_id": self.other_engineer.id,
+                "date_start": fields.Datetime.now() - timedelta(hours=1),
+                "date_end": fields.Datetime.now() + timedelta(hours=8),
+            }
+        )
+        # The engineer who last worked on the unit comes before the one on
+        # duty, while neither is qualified...
+        self._finish(self._dispatch(self.engineer), engineer=self.engineer)
+        Plan = self.env["aftersales.service.plan"].with_user(self.back_office)
+        proposal = Form(Plan.with_context(default_ticket_id=request.id))
+        self.assertEqual(proposal.engineer_ids[:], self.engineer)
+        self.assertIn("is not qualified for", proposal.qualification_warning)
+        # ...and the qualified one comes first.
+        self._qualify(self.other_emp)
+        proposal = Form(Plan.with_context(default_ticket_id=request.id))
+        self.assertEqual(proposal.engineer_ids[:], self.other_engineer)
+        self.assertFalse(proposal.qualification_warning)
+
     def test_the_refuse_setting_refuses_at_the_server(self):
         self.env.company.aftersales_qualification_policy = "refuse"
         request = self._request()
