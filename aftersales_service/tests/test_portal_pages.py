@@ -5,6 +5,7 @@ from lxml import html
 
 from odoo.tests import new_test_user, tagged
 
+from ..controllers.portal import PORTAL_DOCUMENTS
 from .common import PortalCase
 from .test_warranty_rules import RulesCase
 
@@ -160,3 +161,23 @@ class TestPortalPages(PortalCase, RulesCase):
         # Grouped lists sum what has an aggregator: a year has none.
         Analysis = self.env["aftersales.fault.analysis"]
         self.assertFalse(Analysis.fields_get(["year"])["year"].get("aggregator"))
+
+    def _breadcrumbs(self, url):
+        """The breadcrumb's items after Home: [(text, link or None)]."""
+        items = self._page(url).xpath("//ol[contains(@class, 'o_portal_submenu')]/li")
+        return [
+            (" ".join(item.text_content().split()), item.xpath("string(.//a/@href)"))
+            for item in items[1:]
+        ]
+
+    def test_breadcrumbs_say_where_the_customer_is(self):
+        for path in PORTAL_DOCUMENTS:
+            with self.subTest(path=path):
+                [(title, link)] = self._breadcrumbs(f"/my/{path}")
+                self.assertTrue(title)
+                self.assertFalse(link)
+        self.assertEqual(self._breadcrumbs("/my/units"), [("Your Units", "")])
+        self.assertEqual(
+            self._breadcrumbs(f"/my/units/{self.warranty.id}"),
+            [("Your Units", "/my/units"), ("PP-001", "")],
+        )
