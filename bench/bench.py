@@ -754,8 +754,10 @@ class Bench:
                 queries <= small_queries + 20,
                 "Odoo renders the header and footer layout (web.minimal_layout) "
                 "once per form, and that template looks the paper format up by "
-                "its XML id each time (env.ref, whose exists() is a query); the "
-                "add-on's template adds no query per form",
+                "its XML id each time; Odoo's env.ref checks with a query that "
+                "the report exists, the add-on answers from the cached XML id "
+                "(ir.actions.report.get_paperformat_by_xmlid), so no query is "
+                "made per form",
             )
         )
         if growing:

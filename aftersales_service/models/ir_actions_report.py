@@ -28,6 +28,18 @@ def _wkhtmltopdf_converts_one_document():
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
+    def get_paperformat_by_xmlid(self, xml_id):
+        """The paper format of the report ``xml_id``, as Odoo's layout asks
+        for it once per printed form: for the add-on's forms without a query
+        per form (Odoo's env.ref checks that the report exists each time; the
+        report being printed does, and its XML id look-up is cached)."""
+        if not (xml_id or "").startswith("aftersales_service."):
+            return super().get_paperformat_by_xmlid(xml_id)
+        model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
+            xml_id, raise_if_not_found=True
+        )
+        return self.env[model].browse(res_id).get_paperformat()
+
     def _run_wkhtmltopdf(self, bodies, report_ref=False, **kwargs):
         """Print several of the add-on's forms at once (dispatch orders,
         visit reports...) with an unpatched wkhtmltopdf too: their pages go
