@@ -340,7 +340,10 @@ class HelpdeskTicket(models.Model):
         if new_stage.closed:
             closing = self.filtered(lambda t: not t.stage_id.closed)
         complaining = self.browse()
-        if vals.get("channel_id") == self._complaint_channel().id:
+        if (
+            vals.get("channel_id")
+            and vals["channel_id"] == self._complaint_channel().id
+        ):
             complaining = self.filtered(
                 lambda t: t.channel_id != self._complaint_channel()
             )
@@ -520,10 +523,11 @@ class HelpdeskTicket(models.Model):
         self.env["aftersales.duty"]._assign_on_call(vals_list)
         tickets = super().create(vals_list)
         self.env["stock.lot"]._aftersales_flag_repeat_faults(tickets)
-        channel = self._complaint_channel()
-        self.env["aftersales.complaint"]._open_for_requests(
-            tickets.filtered(lambda t: t.channel_id == channel)
-        )
+        if tickets.channel_id:
+            channel = self._complaint_channel()
+            self.env["aftersales.complaint"]._open_for_requests(
+                tickets.filtered(lambda t: t.channel_id == channel)
+            )
         self.env["aftersales.loaner"]._owe_loaners(tickets, "long_repair")
         return tickets
 

@@ -311,7 +311,7 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 22
+REQUEST_QUERIES = 19
 
 
 class TestAfterTheRepair(ClockCase):
