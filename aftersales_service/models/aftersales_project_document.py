@@ -41,7 +41,7 @@ class AftersalesProjectDocument(models.Model):
 
     name = fields.Char(string="Document", required=True, tracking=True)
     kind = fields.Selection(DOCUMENT_KINDS, required=True, default="drawing")
-    version = fields.Char(required=True, default="v1", tracking=True)
+    version = fields.Char(required=True, default="V1", tracking=True)
     issue_date = fields.Date(
         required=True, default=fields.Date.context_today, tracking=True
     )
