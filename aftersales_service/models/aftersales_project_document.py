@@ -233,6 +233,7 @@ class AftersalesProjectDocument(models.Model):
             )
         return {
             "type": "ir.actions.act_window",
+            "name": _("New Version of %(document)s", document=self.display_name),
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
