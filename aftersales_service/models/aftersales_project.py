@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_list
 
 ENGINEER_GROUP = "aftersales_service.group_aftersales_engineer"
@@ -160,6 +160,19 @@ class AftersalesProject(models.Model):
         projects = super().create(vals_list)
         self.env["aftersales.project.handover"]._fill_from_template(projects)
         return projects
+
+    def write(self, vals):
+        if "sale_order_id" in vals and self.filtered(
+            lambda p: p.sale_order_id.id != vals["sale_order_id"]
+        ):
+            raise UserError(
+                _(
+                    "Sales Order: a project stays with the order it was opened "
+                    "for, whose units it holds. Open a project for the other "
+                    "order instead."
+                )
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_keeps_issued(self):

@@ -193,6 +193,15 @@ class AftersalesProjectDocument(models.Model):
                         document=document.display_name,
                     )
                 )
+            if document.issue_date > fields.Date.context_today(document):
+                raise UserError(
+                    _(
+                        "%(document)s: the Issue Date %(date)s is still to come; "
+                        "issue the document on the day the customer receives it.",
+                        document=document.display_name,
+                        date=document.issue_date,
+                    )
+                )
             if not (document.received_by or "").strip():
                 raise UserError(
                     _(

@@ -4,6 +4,9 @@ from odoo.exceptions import UserError
 from .aftersales_handover_template import HANDOVER_KINDS
 from .aftersales_integrity_mixin import workflow_step
 
+# What a handed-over document keeps as it was handed over.
+HANDED_OVER_FIELDS = {"project_id", "name", "kind", "file", "file_name", "received_by"}
+
 
 class AftersalesProjectHandover(models.Model):
     """One document of a project's handover archive (B3, 竣工交接 / 用户档案):
@@ -55,7 +58,7 @@ class AftersalesProjectHandover(models.Model):
 
     def write(self, vals):
         kept = self.filtered(lambda item: item.state == "handed_over")
-        if kept and set(vals) & {"project_id", "name", "kind", "file", "file_name"}:
+        if kept and set(vals) & HANDED_OVER_FIELDS:
             raise UserError(
                 _(
                     "%(document)s was handed over to the customer and is kept as "

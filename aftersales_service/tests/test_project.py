@@ -74,6 +74,18 @@ class TestProjectDocuments(ProjectCase):
             (nobody | no_file).action_issue()
         self.assertEqual(nobody.state, "draft")
 
+    def test_an_issue_date_to_come_is_refused(self):
+        document = self._document(issue=False, issue_date=self._days_ago(-3))
+        with self.assertRaisesText(UserError, "still to come"):
+            document.action_issue()
+        self.assertEqual(document.state, "draft")
+
+    def test_a_project_stays_with_its_order(self):
+        order, __ = self._sold_units(["PRJ-OTHER"])
+        with self.assertRaisesText(UserError, "stays with the order"):
+            self.project.with_user(self.back_office).sale_order_id = order
+        self.project.write({"sale_order_id": self.order.id, "title": "Line 2"})
+
     def test_an_issued_version_is_kept_as_issued(self):
         document = self._document()
         with self.assertRaisesText(UserError, "issue a new version"):
