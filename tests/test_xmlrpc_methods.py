@@ -1323,6 +1323,7 @@ def test_complaint(world):
 
 @covers(
     ("aftersales.project", "create"),
+    ("aftersales.project", "write"),
     ("aftersales.project", "action_view_units"),
     ("aftersales.project.document", "write"),
     ("aftersales.project.document", "action_issue"),
@@ -1342,6 +1343,18 @@ def test_equipment_project(world):
         "aftersales.project",
         "create",
         {"title": f"RPC project {world.tag}", "sale_order_id": order},
+    )
+    assert back_office.call(
+        "aftersales.project",
+        "write",
+        [project],
+        {"trial_engineer_id": world.engineer.uid},
+    )
+    assert "stays with the order" in back_office.refused(
+        "aftersales.project",
+        "write",
+        [project],
+        {"sale_order_id": world.ref("aftersales_service.demo_sale_order_county")},
     )
     action = back_office.call("aftersales.project", "action_view_units", [project])
     assert action["domain"][0][2] == world.warranty_of(lot)
