@@ -55,6 +55,14 @@ class AftersalesProjectDocument(models.Model):
         string="Units Concerned",
         help="The units this document concerns; none: all units of the project.",
     )
+    unit_ids = fields.Many2many(
+        "stock.lot",
+        string="Units",
+        compute="_compute_unit_ids",
+        search="_search_unit_ids",
+        help="The units the document concerns: those named, else all the "
+        "project's units.",
+    )
     state = fields.Selection(
         [("draft", "Draft"), ("issued", "Issued"), ("superseded", "Superseded")],
         string="Status",
@@ -83,21 +91,34 @@ class AftersalesProjectDocument(models.Model):
         "A document version is superseded once: supersede its newest version.",
     )
 
+    @api.depends("lot_ids", "project_id")
+    def _compute_unit_ids(self):
+        for document in self:
+            document.unit_ids = document.lot_ids or document.project_id.lot_ids
+
+    def _search_unit_ids(self, operator, value):
+        """Documents naming these units, and those of their projects naming
+        no unit; by id or by serial number."""
+        Lot = self.env["stock.lot"].sudo()
+        if operator == "in":
+            lots = Lot.browse([v for v in value if isinstance(v, int)])
+        elif operator == "any":
+            lots = Lot.search(value)
+        else:
+            return NotImplemented
+        return [
+            "|",
+            ("lot_ids", "in", lots.ids),
+            "&",
+            ("lot_ids", "=", False),
+            ("project_id.sale_order_id", "in", lots.warranty_ids.sale_order_id.ids),
+        ]
+
     @api.model
     def _concerning(self, lot_id):
         """The issued documents (current and superseded) that concern the
-        unit ``lot_id``: those naming it, and those of its project naming no
-        unit. Searched with the caller's rights."""
-        lot = self.env["stock.lot"].sudo().browse(lot_id)
-        return self.search(
-            [
-                ("state", "!=", "draft"),
-                ("project_id.sale_order_id", "in", lot.warranty_ids.sale_order_id.ids),
-                "|",
-                ("lot_ids", "=", False),
-                ("lot_ids", "in", lot.ids),
-            ]
-        )
+        unit ``lot_id``, searched with the caller's rights."""
+        return self.search([("state", "!=", "draft"), ("unit_ids", "in", [lot_id])])
 
     def _compute_superseded_by_id(self):
         later = self.search([("previous_id", "in", self.ids)]) if self.ids else self

@@ -130,6 +130,10 @@ class TestProjectDocuments(ProjectCase):
         Document = self.env["aftersales.project.document"]
         self.assertEqual(Document._concerning(first.id), general | mine)
         self.assertEqual(Document._concerning(second.id), general)
+        self.assertEqual(
+            Document.search([("unit_ids", "ilike", "PRJ-1")]), general | mine
+        )
+        self.assertEqual(general.unit_ids, self.project.lot_ids)
 
     def test_a_project_with_issued_documents_is_kept(self):
         self._document()
