@@ -185,8 +185,8 @@ class AftersalesProject(models.Model):
         self._refuse_unlink(
             kept,
             _(
-                "documents were issued or handed over to the customer on it; "
-                "archive what no longer applies instead."
+                "documents were issued or handed over to the customer on it, and "
+                "the project keeps them on file."
             ),
         )
 
