@@ -1319,3 +1319,77 @@ def test_complaint(world):
         is True
     )
     assert manager.call("aftersales.complaint", "action_close", [complaint]) is True
+
+
+@covers(
+    ("aftersales.project", "create"),
+    ("aftersales.project", "write"),
+    ("aftersales.project", "action_view_units"),
+    ("aftersales.project.document", "write"),
+    ("aftersales.project.document", "action_issue"),
+    ("aftersales.project.document", "action_new_version"),
+    ("aftersales.project.handover", "write"),
+    ("aftersales.project.handover", "action_hand_over"),
+)
+def test_equipment_project(world):
+    """The back office opens the project of a sales order, issues a drawing
+    and its second version, and hands over the archive's documents."""
+    back_office = world.back_office
+    lot = world.delivered_unit()
+    order = world.admin.call(
+        "aftersales.warranty", "read", world.warranty_of(lot), ["sale_order_id"]
+    )[0]["sale_order_id"][0]
+    project = back_office.call(
+        "aftersales.project",
+        "create",
+        {"title": f"RPC project {world.tag}", "sale_order_id": order},
+    )
+    assert back_office.call(
+        "aftersales.project",
+        "write",
+        [project],
+        {"trial_engineer_id": world.engineer.uid},
+    )
+    assert "stays with the order" in back_office.refused(
+        "aftersales.project",
+        "write",
+        [project],
+        {"sale_order_id": world.ref("aftersales_service.demo_sale_order_county")},
+    )
+    action = back_office.call("aftersales.project", "action_view_units", [project])
+    assert action["domain"][0][2] == world.warranty_of(lot)
+    drawing = back_office.call(
+        "aftersales.project.document",
+        "create",
+        {"project_id": project, "name": "Wiring diagram", "version": "v1"},
+    )
+    assert "File" in back_office.refused(
+        "aftersales.project.document", "action_issue", [drawing]
+    )
+    assert back_office.call(
+        "aftersales.project.document",
+        "write",
+        [drawing],
+        {"file": SIGNATURE, "file_name": "wiring.png", "received_by": "Wang Wei"},
+    )
+    assert back_office.call("aftersales.project.document", "action_issue", [drawing])
+    assert "issued" in back_office.refused(
+        "aftersales.project.document", "write", [drawing], {"version": "v9"}
+    )
+    action = back_office.call(
+        "aftersales.project.document", "action_new_version", [drawing]
+    )
+    assert action["context"]["default_previous_id"] == drawing
+    items = world.read("aftersales.project", project, "handover_ids")
+    assert "File" in back_office.refused(
+        "aftersales.project.handover", "action_hand_over", items[:1]
+    )
+    assert back_office.call(
+        "aftersales.project.handover",
+        "write",
+        items[:1],
+        {"file": SIGNATURE, "file_name": "as-built.png"},
+    )
+    assert back_office.call(
+        "aftersales.project.handover", "action_hand_over", items[:1]
+    )

@@ -24,6 +24,7 @@ PORTAL_DOCUMENTS = {
         [("user_input_id", "!=", False)],
     ),
     "complaints": ("aftersales.complaint", "id desc", []),
+    "equipment-projects": ("aftersales.project", "id desc", []),
 }
 # The printed form of each kind that has one.
 PORTAL_REPORTS = {
@@ -78,7 +79,11 @@ class AftersalesPortal(CustomerPortal):
         )
 
     @http.route(
-        ["/my/units/<int:record_id>", "/my/contracts/<int:record_id>"],
+        [
+            "/my/units/<int:record_id>",
+            "/my/contracts/<int:record_id>",
+            "/my/equipment-projects/<int:record_id>",
+        ],
         type="http",
         auth="user",
         website=True,
@@ -89,7 +94,7 @@ class AftersalesPortal(CustomerPortal):
         if record is None:
             return request.not_found()
         return request.render(
-            f"aftersales_service.portal_{path}_page",
+            f"aftersales_service.portal_{path.replace('-', '_')}_page",
             {"record": record, "page_name": f"aftersales_{path}"},
         )
 

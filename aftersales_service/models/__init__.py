@@ -50,3 +50,9 @@ from . import tier_review
 from . import ir_http
 from . import aftersales_qualification
 from . import product_category
+from . import aftersales_project
+from . import aftersales_project_line_mixin
+from . import aftersales_project_document
+from . import aftersales_project_support
+from . import aftersales_handover_template
+from . import aftersales_project_handover

@@ -712,7 +712,9 @@ class AftersalesWarranty(models.Model):
         one sentence per unit and reason, naming the unit. Empty when all of
         them may be accepted. What happens before acceptance (commissioning,
         handover) adds its reasons here."""
-        return []
+        reasons = []
+        reasons += self.env["aftersales.project"]._blocks_acceptance(self)
+        return reasons
 
     @workflow_step
     def record_acceptance(self, acceptance_date, accepted_by, reference=False):

@@ -520,6 +520,7 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.env["aftersales.project"]._assign_trial_engineers(vals_list)
         self.env["aftersales.duty"]._assign_on_call(vals_list)
         tickets = super().create(vals_list)
         self.env["stock.lot"]._aftersales_flag_repeat_faults(tickets)

@@ -103,6 +103,11 @@ class ResCompany(models.Model):
         help="Days a unit's warranty is extended each time an unresolvable fault "
         "stops the customer's work.",
     )
+    aftersales_handover_required = fields.Boolean(
+        string="Acceptance Waits for the Handover",
+        help="A unit of an equipment project is accepted only once every "
+        "document of the project's handover checklist (竣工交接) is handed over.",
+    )
 
     aftersales_loaner_hours = fields.Integer(
         string="Loaner Within (Hours)",

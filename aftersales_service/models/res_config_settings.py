@@ -55,6 +55,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_loaner_hours = fields.Integer(
         related="company_id.aftersales_loaner_hours", readonly=False
     )
+    aftersales_handover_required = fields.Boolean(
+        related="company_id.aftersales_handover_required", readonly=False
+    )
     aftersales_spare_floor_percent = fields.Float(
         related="company_id.aftersales_spare_floor_percent", readonly=False
     )

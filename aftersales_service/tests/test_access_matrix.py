@@ -333,6 +333,60 @@ MATRIX = {
         "----",
         "----",
     ),
+    # B1, B3, B5: the back office manages equipment projects, their
+    # documents, design support and handover archive; engineers read those
+    # of their work; managers keep the company's handover checklist;
+    # customers read their own projects, documents issued and archive.
+    "aftersales.project": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.project.document": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.project.support": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
+    "aftersales.project.handover": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.handover.template": (
+        "----",
+        "r---",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
 }
 
 

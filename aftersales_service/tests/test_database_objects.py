@@ -17,6 +17,8 @@ EXPECTED = {
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
     "stock.lot": {"aftersales_name_index"},
+    "aftersales.project": {"sale_order_unique"},
+    "aftersales.project.document": {"previous_unique"},
 }
 
 
