@@ -41,3 +41,6 @@ from . import test_satisfaction_survey
 from . import test_qualification
 from . import test_complaint
 from . import test_availability
+from . import test_commissioning
+from . import test_warranty_start
+from . import test_preshipment_check
