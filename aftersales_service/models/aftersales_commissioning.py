@@ -262,8 +262,13 @@ class AftersalesCommissioning(models.Model):
                     job=self.installation_id.name,
                 )
             )
-        vals = self._prepare_vals(self.installation_id, self.lot_id)
-        retest = self.sudo().create({**vals, "engineer_id": self.env.user.id})
+        # Pressed twice, it opens the record already started.
+        retest = self.search(
+            [("lot_id", "=", self.lot_id.id), ("state", "=", "draft")], limit=1
+        )
+        if not retest:
+            vals = self._prepare_vals(self.installation_id, self.lot_id)
+            retest = self.sudo().create({**vals, "engineer_id": self.env.user.id})
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,

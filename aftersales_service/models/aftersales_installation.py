@@ -117,6 +117,21 @@ class AftersalesInstallation(models.Model):
                 "product_id.warranty_tracked"
             )
 
+    def write(self, vals):
+        # What the customer was told is kept: the units and the customer of
+        # a scheduled job don't change (cancel it and plan another).
+        fixed = {"partner_id", "lot_ids", "sale_order_id", "picking_id", "company_id"}
+        started = self.filtered(lambda job: job.state != "draft")
+        if started and fixed & set(vals):
+            raise UserError(
+                _(
+                    "Installation job %(name)s is scheduled: its customer and "
+                    "units no longer change. Cancel it and plan another job.",
+                    name=started[0].name,
+                )
+            )
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
         self._refuse_unlink(

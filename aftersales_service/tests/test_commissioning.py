@@ -184,6 +184,12 @@ class TestInstallationJob(CommissioningCase):
                 {"state": "passed"}
             )
 
+    def test_a_scheduled_jobs_units_no_longer_change(self):
+        job = self._scheduled(self.units[0])
+        with self.assertRaisesText(UserError, "no longer change"):
+            job.with_user(self.back_office).lot_ids = self.units
+        self.assertEqual(job.lot_ids, self.units[0])
+
     def test_a_scheduled_job_is_cancelled_not_deleted(self):
         job = self._scheduled()
         with self.assertRaisesText(UserError, "can't be deleted"):
@@ -293,6 +299,10 @@ class TestCommissioningRecord(CommissioningCase):
         self.assertEqual(retest.lot_id, self.units[1])
         self.assertEqual(len(retest.line_ids), 4)
         self.assertFalse(any(retest.line_ids.mapped("measured_value")))
+        # Pressed again, it opens the same new record.
+        self.assertEqual(
+            failed.with_user(self.engineer).action_test_again()["res_id"], retest.id
+        )
         self._fill(retest).action_sign()
         self.assertEqual(retest.state, "passed")
         # The unit may now be accepted.
