@@ -4,6 +4,10 @@ from odoo.tests import new_test_user
 
 from .common import ROLES, SIGNATURE, AftersalesCase
 
+# The acceptance gate: the user, the warranties and their products, the
+# units' last signed records and their units.
+GATE_QUERIES = 7
+
 
 class CommissioningCase(AftersalesCase):
     """B2: an installation job for delivered units, and a commissioning
@@ -409,3 +413,34 @@ class TestCommissioningAccess(CommissioningCase):
         )
         for text in (record.name, "CM-001", "220 – 240 V", "Wang Wei", "Passed"):
             self.assertIn(text, html)
+
+
+class TestAcceptanceGateQueries(CommissioningCase):
+    def test_the_gate_reads_all_units_at_once(self):
+        """Accepting many units at once: the commissioning gate costs the
+        same queries for 2 units as for 8."""
+        warranties = self.warranties | self._delivered_warranties(
+            self.cabinet, [f"CM-Q{index}" for index in range(6)]
+        )
+        job = self._scheduled(warranties.lot_id)
+        for record in job.commissioning_ids[:5]:
+            self._fill(record).action_sign()
+        passed = job.commissioning_ids[:5].lot_id.warranty_ids
+        Commissioning = self.env["aftersales.commissioning"]
+        waiting = warranties - passed
+        self.env.flush_all()
+        counts = []
+        for batch in (passed[:1] | waiting[:1], warranties):
+            # A first run fills the caches (access rules, company) a fresh
+            # process starts without; the second reads the records afresh.
+            for _warm in range(2):
+                Commissioning._blocks_acceptance(batch)
+                self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            reasons = Commissioning._blocks_acceptance(batch)
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(len(reasons), len(batch - passed))
+        # 2 units or 8: the same handful of queries (the larger batch finds
+        # the user in the cache already).
+        self.assertEqual(counts[0], GATE_QUERIES)
+        self.assertLessEqual(counts[1], GATE_QUERIES)
