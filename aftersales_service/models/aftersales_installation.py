@@ -181,7 +181,10 @@ class AftersalesInstallation(models.Model):
                     "installation and commission units %(units)s.",
                     engineers=format_list(self.env, job.engineer_ids.mapped("name")),
                     when=format_datetime(
-                        self.env, job.planned_at, tz=job.partner_id.tz or None
+                        self.env,
+                        job.planned_at,
+                        tz=job.partner_id.tz or None,
+                        dt_format="short",
                     ),
                     units=format_list(self.env, job.lot_ids.mapped("name")),
                 ),
