@@ -1325,6 +1325,7 @@ def test_complaint(world):
 
 
 @covers(
+    ("aftersales.installation", "write"),
     ("aftersales.installation", "action_schedule"),
     ("aftersales.installation", "action_open_commissioning"),
     ("aftersales.installation", "action_done"),
@@ -1378,6 +1379,16 @@ def test_installation_and_commissioning(world):
         },
     )
     assert back_office.call("aftersales.installation", "action_schedule", [job]) is True
+    # The engineers come a day later; the units the customer was told of stay.
+    assert back_office.call(
+        "aftersales.installation",
+        "write",
+        [job],
+        {"planned_at": world.moment(hours=48)},
+    )
+    assert "no longer change" in back_office.refused(
+        "aftersales.installation", "write", [job], {"lot_ids": [(6, 0, units[:1])]}
+    )
     action = back_office.call(
         "aftersales.installation", "action_open_commissioning", [job]
     )
