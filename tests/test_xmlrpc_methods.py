@@ -1393,3 +1393,157 @@ def test_equipment_project(world):
     assert back_office.call(
         "aftersales.project.handover", "action_hand_over", items[:1]
     )
+
+
+# Installation and commissioning ----------------------------------------------
+
+
+@covers(
+    ("aftersales.installation", "write"),
+    ("aftersales.installation", "action_schedule"),
+    ("aftersales.installation", "action_open_commissioning"),
+    ("aftersales.installation", "action_done"),
+    ("aftersales.installation", "action_cancel"),
+    ("aftersales.commissioning", "write"),
+    ("aftersales.commissioning", "action_sign"),
+    ("aftersales.commissioning", "action_test_again"),
+    ("aftersales.commissioning.line", "create"),
+    ("aftersales.commissioning.line", "write"),
+)
+def test_installation_and_commissioning(world):
+    """The back office schedules the job; the engineer fills and signs the
+    units' records, tests a failed unit again; the job is finished."""
+    product = world.admin.call(
+        "product.product",
+        "create",
+        {
+            "name": f"RPC Commissioned Cabinet {world.tag}",
+            "type": "consu",
+            "is_storable": True,
+            "tracking": "serial",
+            "warranty_tracked": True,
+            "warranty_duration": 2,
+            "warranty_period": "year",
+            "aftersales_commissioning_required": True,
+            "aftersales_commissioning_item_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Voltage",
+                        "kind": "range",
+                        "min_value": 220,
+                        "max_value": 240,
+                        "measure_unit": "V",
+                    },
+                )
+            ],
+        },
+    )
+    units = [world.delivered_unit(product=product) for _ in range(2)]
+    back_office, engineer = world.back_office, world.engineer
+    job = back_office.call(
+        "aftersales.installation",
+        "create",
+        {
+            "partner_id": world.customer,
+            "lot_ids": [(6, 0, units)],
+            "engineer_ids": [(6, 0, [engineer.uid])],
+            "planned_at": world.moment(hours=24),
+        },
+    )
+    assert back_office.call("aftersales.installation", "action_schedule", [job]) is True
+    # The engineers come a day later; the units the customer was told of stay.
+    assert back_office.call(
+        "aftersales.installation",
+        "write",
+        [job],
+        {"planned_at": world.moment(hours=48)},
+    )
+    assert "no longer change" in back_office.refused(
+        "aftersales.installation", "write", [job], {"lot_ids": [(6, 0, units[:1])]}
+    )
+    action = back_office.call(
+        "aftersales.installation", "action_open_commissioning", [job]
+    )
+    assert action["res_model"] == "aftersales.commissioning"
+    records = engineer.call(
+        "aftersales.commissioning",
+        "search_read",
+        [("installation_id", "=", job)],
+        ["lot_id", "line_ids"],
+    )
+    assert "is not a number" in engineer.refused(
+        "aftersales.commissioning.line",
+        "write",
+        records[0]["line_ids"],
+        {"measured_value": "about 230"},
+    )
+    assert engineer.refused(
+        "aftersales.commissioning.line",
+        "create",
+        {"commissioning_id": records[0]["id"], "name": "Extra"},
+    )
+    failed = None
+    for record, value in zip(records, ("231", "250"), strict=True):
+        assert engineer.call(
+            "aftersales.commissioning.line",
+            "write",
+            record["line_ids"],
+            {"measured_value": value},
+        )
+        assert engineer.call(
+            "aftersales.commissioning",
+            "write",
+            [record["id"]],
+            {"signer_name": "Wang Wei", "signature": SIGNATURE},
+        )
+        assert engineer.call("aftersales.commissioning", "action_sign", [record["id"]])
+        failed = record["id"]
+    assert "not passed" in back_office.refused(
+        "aftersales.installation", "action_done", [job]
+    )
+    action = engineer.call("aftersales.commissioning", "action_test_again", [failed])
+    retest = action["res_id"]
+    lines = world.read("aftersales.commissioning", retest, "line_ids")
+    engineer.call(
+        "aftersales.commissioning.line", "write", lines, {"measured_value": "230"}
+    )
+    engineer.call(
+        "aftersales.commissioning",
+        "write",
+        [retest],
+        {"signer_name": "Wang Wei", "signature": SIGNATURE},
+    )
+    assert engineer.call("aftersales.commissioning", "action_sign", [retest]) is True
+    assert back_office.call("aftersales.installation", "action_done", [job]) is True
+    other = back_office.call(
+        "aftersales.installation", "create", {"partner_id": world.customer}
+    )
+    assert back_office.call("aftersales.installation", "action_cancel", [other]) is True
+
+
+@covers(("stock.picking", "create"))
+def test_pre_shipment_check(world):
+    """The warehouse records the pre-shipment check; who and when are the
+    server's to stamp."""
+    user = world.warehouse_user
+    [out_type] = world.admin.call(
+        "stock.warehouse", "read", [world.main_warehouse["id"]], ["out_type_id"]
+    )
+    values = {
+        "picking_type_id": out_type["out_type_id"][0],
+        "partner_id": world.customer,
+        "location_id": world.location("lot_stock_id"),
+        "location_dest_id": world.ref("stock.stock_location_customers"),
+    }
+    assert "recorded with the" in user.refused(
+        "stock.picking", "create", {**values, "aftersales_checked_by_id": user.uid}
+    )
+    picking = user.call(
+        "stock.picking", "create", {**values, "aftersales_check_result": "pass"}
+    )
+    [checked] = world.admin.call(
+        "stock.picking", "read", [picking], ["aftersales_checked_by_id"]
+    )
+    assert checked["aftersales_checked_by_id"][0] == user.uid

@@ -3,6 +3,8 @@ from . import aftersales_integrity_mixin
 from . import aftersales_response_clock_mixin
 from . import aftersales_archive_mixin
 from . import aftersales_approval_mixin
+from . import aftersales_warranty_start_mixin
+from . import aftersales_commissioning_spec_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template
@@ -56,3 +58,7 @@ from . import aftersales_project_document
 from . import aftersales_project_support
 from . import aftersales_handover_template
 from . import aftersales_project_handover
+from . import aftersales_commissioning_item
+from . import aftersales_installation
+from . import aftersales_commissioning
+from . import aftersales_commissioning_line

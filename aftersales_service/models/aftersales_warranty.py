@@ -38,6 +38,7 @@ class AftersalesWarranty(models.Model):
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
+        "aftersales.warranty.start.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -58,6 +59,9 @@ class AftersalesWarranty(models.Model):
         "replaces_warranty_id",
         "replaced_by_warranty_id",
         "continued_end_date",
+        "start_basis",
+        "commissioned_on",
+        "go_live_date",
     )
     # What a manager may correct (Correct a Date), saying why.
     _correctable_fields = ("delivery_date", "acceptance_date")
@@ -122,7 +126,8 @@ class AftersalesWarranty(models.Model):
         copy=False,
         tracking=True,
         help="The date the customer accepted the unit as fit for use "
-        "(验收合格交付使用之日). The warranty starts on this date.",
+        "(验收合格交付使用之日). The warranty starts on this date, unless the "
+        "product's start basis is another.",
     )
     accepted_by = fields.Char(
         readonly=True,
@@ -297,17 +302,17 @@ class AftersalesWarranty(models.Model):
                 )
             )
 
-    @api.depends("acceptance_date", "manufacturer_duration", "manufacturer_period")
+    @api.depends("start_date", "manufacturer_duration", "manufacturer_period")
     def _compute_manufacturer_end_date(self):
         for warranty in self:
             warranty.manufacturer_end_date = add_period(
-                warranty.acceptance_date,
+                warranty.start_date,
                 warranty.manufacturer_duration,
                 warranty.manufacturer_period,
             )
 
     @api.depends(
-        "acceptance_date",
+        "start_date",
         "duration",
         "period",
         "continued_end_date",
@@ -330,16 +335,17 @@ class AftersalesWarranty(models.Model):
 
     def _own_end_date(self):
         """The end of the unit's own term, before the manufacturer's and the
-        extensions: acceptance plus the duration, or the end of the old
+        extensions: the start plus the duration, or the end of the old
         unit's term that a replacement continues."""
         self.ensure_one()
-        if self.continued_end_date and self.acceptance_date:
+        if self.continued_end_date and self.start_date:
             return self.continued_end_date
-        return add_period(self.acceptance_date, self.duration, self.period)
+        return add_period(self.start_date, self.duration, self.period)
 
     @api.depends(
         "end_date",
         "state",
+        "start_basis",
         "closed_on",
         "replaced_by_warranty_id",
         "replaces_warranty_id",
@@ -348,8 +354,8 @@ class AftersalesWarranty(models.Model):
     def _compute_end_date_explanation(self):
         for warranty in self:
             replaces = warranty.replaces_warranty_id.sudo()
-            if not warranty.acceptance_date:
-                lines = [_("The warranty starts when the customer accepts the unit.")]
+            if not warranty.start_date:
+                lines = [warranty._pending_start_line()]
                 if replaces:
                     lines.insert(0, warranty._replacement_line())
                 warranty.end_date_explanation = "\n".join(lines)
@@ -361,15 +367,27 @@ class AftersalesWarranty(models.Model):
                 period = dict(self._fields["period"]._description_selection(self.env))[
                     warranty.period
                 ]
-                lines = [
-                    _(
-                        "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
-                        date=format_date(self.env, warranty.acceptance_date),
-                        duration=warranty.duration,
-                        period=period,
-                        end=format_date(self.env, own_end),
-                    )
-                ]
+                if warranty.start_basis == "acceptance":
+                    lines = [
+                        _(
+                            "Accepted on %(date)s + %(duration)s %(period)s = %(end)s",
+                            date=format_date(self.env, warranty.start_date),
+                            duration=warranty.duration,
+                            period=period,
+                            end=format_date(self.env, own_end),
+                        )
+                    ]
+                else:
+                    lines = [
+                        warranty._start_line(),
+                        _(
+                            "%(date)s + %(duration)s %(period)s = %(end)s",
+                            date=format_date(self.env, warranty.start_date),
+                            duration=warranty.duration,
+                            period=period,
+                            end=format_date(self.env, own_end),
+                        ),
+                    ]
                 if replaces:
                     lines.insert(0, warranty._replacement_line())
             base = own_end
@@ -440,13 +458,13 @@ class AftersalesWarranty(models.Model):
             reason=self.lot_id.sudo()._aftersales_replacement_reason_text(),
         )
 
-    @api.depends("state", "acceptance_date", "end_date", "closed_on")
+    @api.depends("state", "start_date", "end_date", "closed_on")
     def _compute_warranty_status(self):
         today = fields.Date.context_today(self)
         for warranty in self:
-            # Accepted on a day that is still to come where the user is.
+            # Started on a day that is still to come where the user is.
             if warranty.state == "awaiting" or (
-                warranty.acceptance_date and warranty.acceptance_date > today
+                warranty.start_date and warranty.start_date > today
             ):
                 warranty.warranty_status = "awaiting"
             elif warranty.state == "closed" and warranty.closed_on <= today:
@@ -462,13 +480,13 @@ class AftersalesWarranty(models.Model):
             return NotImplemented
         today = fields.Date.context_today(self)
         # As _compute_warranty_status decides, in SQL.
-        started = Domain("acceptance_date", "<=", today) & (
+        started = Domain("start_date", "<=", today) & (
             Domain("state", "=", "accepted")
             | (Domain("state", "=", "closed") & Domain("closed_on", ">", today))
         )
         domains = {
             "awaiting": Domain("state", "=", "awaiting")
-            | Domain("acceptance_date", ">", today),
+            | Domain("start_date", ">", today),
             "valid": Domain(self._domain_valid_on(today)),
             "expired": started & Domain("end_date", "<", today),
             "closed": Domain("state", "=", "closed") & Domain("closed_on", "<=", today),
@@ -499,7 +517,7 @@ class AftersalesWarranty(models.Model):
             "&",
             ("state", "=", "closed"),
             ("closed_on", ">", date),
-            ("acceptance_date", "<=", date),
+            ("start_date", "<=", date),
             ("end_date", ">=", date),
         ]
 
@@ -713,13 +731,17 @@ class AftersalesWarranty(models.Model):
         them may be accepted. What happens before acceptance (commissioning,
         handover) adds its reasons here."""
         reasons = []
+        reasons += self.env["aftersales.commissioning"]._blocks_acceptance(self)
         reasons += self.env["aftersales.project"]._blocks_acceptance(self)
         return reasons
 
     @workflow_step
-    def record_acceptance(self, acceptance_date, accepted_by, reference=False):
+    def record_acceptance(
+        self, acceptance_date, accepted_by, reference=False, go_live_date=False
+    ):
         """Record the customer's acceptance of these units and start their
-        warranties. All of them are accepted, or none."""
+        warranties (from the date of their start basis; ``go_live_date`` for
+        those that start on go-live). All of them are accepted, or none."""
         if not self:
             raise UserError(_("Select the warranties to accept."))
         try:
@@ -748,6 +770,13 @@ class AftersalesWarranty(models.Model):
                     names=format_list(self.env, accepted.lot_id.mapped("name")),
                 )
             )
+        try:
+            go_live_date = fields.Date.to_date(go_live_date or False)
+        except (TypeError, ValueError):
+            raise UserError(
+                _("Enter the go-live date as a date, for example 2026-06-30.")
+            ) from None
+        self._check_go_live(go_live_date, acceptance_date)
         blockers = self._acceptance_blockers()
         if blockers:
             raise UserError(
@@ -763,6 +792,9 @@ class AftersalesWarranty(models.Model):
                 "accepted_by": accepted_by.strip(),
                 "acceptance_reference": reference or False,
             }
+        )
+        self.filtered(lambda w: w.start_basis == "go_live").write(
+            {"go_live_date": go_live_date}
         )
         return True
 

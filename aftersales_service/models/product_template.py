@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 
 from .aftersales_coverage import POST_WARRANTY_POLICIES
 from .aftersales_warranty import WARRANTY_PERIODS
+from .aftersales_warranty_start_mixin import START_BASES
 
 
 class ProductTemplate(models.Model):
@@ -36,6 +37,28 @@ class ProductTemplate(models.Model):
     )
     manufacturer_warranty_period = fields.Selection(
         WARRANTY_PERIODS, string="Manufacturer's Warranty Period", default="year"
+    )
+
+    # B4: the day the unit's warranty is counted from.
+    aftersales_warranty_start = fields.Selection(
+        START_BASES,
+        string="Warranty Starts From",
+        default="acceptance",
+        help="The date a delivered unit's warranty is counted from: the "
+        "delivery (ex-factory), the customer's acceptance, the day its "
+        "commissioning passed, or its go-live. Units already delivered keep "
+        "the start they were delivered with.",
+    )
+    # B2: installation and commissioning (指导安装 / 测试和调试记录).
+    aftersales_commissioning_required = fields.Boolean(
+        string="Requires Commissioning",
+        help="A unit is accepted only once its commissioning record passed.",
+    )
+    aftersales_commissioning_item_ids = fields.One2many(
+        "aftersales.commissioning.item",
+        "product_tmpl_id",
+        string="Commissioning Checklist",
+        help="The test items (调试项目) each unit's commissioning record lists.",
     )
 
     aftersales_contract = fields.Boolean(
@@ -109,6 +132,27 @@ class ProductTemplate(models.Model):
                         "of years from 0 (none) to 50, not %(years)s.",
                         product=template.display_name,
                         years=template.aftersales_service_life_years,
+                    )
+                )
+
+    @api.constrains(
+        "aftersales_commissioning_required",
+        "aftersales_commissioning_item_ids",
+        "aftersales_warranty_start",
+    )
+    def _check_commissioning_checklist(self):
+        for template in self:
+            needs = (
+                template.aftersales_commissioning_required
+                or template.aftersales_warranty_start == "commissioning"
+            )
+            if needs and not template.aftersales_commissioning_item_ids:
+                raise ValidationError(
+                    _(
+                        "Product %(product)s requires commissioning (or its "
+                        "warranty starts from it): list its commissioning "
+                        "checklist, the test items, first.",
+                        product=template.display_name,
                     )
                 )
 

@@ -158,6 +158,12 @@ class ResCompany(models.Model):
         "ends when the old unit's warranty would have ended. Either way the "
         "old unit's warranty closes on the delivery.",
     )
+    # B5: 发送货物前…确认设备无任何故障.
+    aftersales_preshipment_check = fields.Boolean(
+        string="Pre-Shipment Check",
+        help="A delivery of units with a unit warranty is validated only once "
+        "a technician recorded a passed pre-shipment check on it.",
+    )
 
     aftersales_qualification_months = fields.Integer(
         string="Qualification Validity (Months)",

@@ -64,6 +64,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_replacement_warranty = fields.Selection(
         related="company_id.aftersales_replacement_warranty", readonly=False
     )
+    aftersales_preshipment_check = fields.Boolean(
+        related="company_id.aftersales_preshipment_check", readonly=False
+    )
     aftersales_qualification_months = fields.Integer(
         related="company_id.aftersales_qualification_months", readonly=False
     )

@@ -555,10 +555,10 @@ class StockLot(models.Model):
                 "its warranty closed on %(date)s",
                 date=format_date(self.env, warranty.closed_on),
             )
-        if warranty.acceptance_date > day:
+        if warranty.start_date > day:
             return _(
                 "its warranty started on %(date)s",
-                date=format_date(self.env, warranty.acceptance_date),
+                date=format_date(self.env, warranty.start_date),
             )
         return _(
             "its warranty ended on %(date)s",

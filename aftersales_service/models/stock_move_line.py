@@ -22,4 +22,5 @@ class StockMoveLine(models.Model):
             "period": product.warranty_period,
             "manufacturer_duration": product.manufacturer_warranty_duration,
             "manufacturer_period": product.manufacturer_warranty_period,
+            "start_basis": product.aftersales_warranty_start or "acceptance",
         }

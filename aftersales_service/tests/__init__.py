@@ -43,3 +43,6 @@ from . import test_complaint
 from . import test_availability
 from . import test_project
 from . import test_project_portal
+from . import test_commissioning
+from . import test_warranty_start
+from . import test_preshipment_check

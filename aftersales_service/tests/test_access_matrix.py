@@ -42,6 +42,50 @@ MATRIX = {
         "----",
         "----",
     ),
+    # B2: the back office manages installation jobs; engineers read the jobs
+    # they are sent on and fill those jobs' commissioning records (record
+    # rules), which the actions create; the back office and the stock
+    # managers keep the products' checklists; customers read their own.
+    "aftersales.installation": (
+        "r---",
+        "rwc-",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.commissioning": (
+        "rw--",
+        "rw--",
+        "rw-u",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.commissioning.line": (
+        "rw--",
+        "rw--",
+        "rw--",
+        "----",
+        "----",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.commissioning.item": (
+        "r---",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
     "aftersales.contract": (
         "r---",
         "r---",

@@ -294,3 +294,48 @@ class TestEngineerOnAPhone(HttpCase):
         self.assertTrue(dispatch.signature)
         self.assertIn("Replaced the power module", dispatch.action_ids.content)
         self.assertTrue(request.repair_done_at)
+
+
+@tagged("post_install", "-at_install")
+class TestCommissioningOnAPhone(HttpCase):
+    """B2, in Chinese: the engineer fills and signs the unit's commissioning
+    record on a phone; then the back office, at its desk, records the
+    acceptance that waited for it."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_engineer_commissions_then_back_office_accepts(self):
+        engineer = self.env.ref("aftersales_service.demo_user_engineer")
+        unit = self.env.ref("aftersales_service.demo_lot_cabinet_2")
+        failed = self.env["aftersales.commissioning"].search(
+            [("lot_id", "=", unit.id), ("state", "=", "failed")]
+        )
+        retest = self.env["aftersales.commissioning"].browse(
+            failed.with_user(engineer).action_test_again()["res_id"]
+        )
+        self.start_tour(
+            f"/odoo/action-aftersales_service.action_aftersales_commissioning/{retest.id}",
+            "aftersales_commissioning_phone",
+            login=engineer.login,
+            timeout=180,
+        )
+        self.assertEqual(retest.state, "passed")
+        self.assertEqual(retest.signer_name, "王伟")
+        self.assertTrue(retest.signature)
+        self.assertEqual(
+            retest.line_ids.sorted("sequence").mapped("measured_value"),
+            ["231", "760", "2.4", False],
+        )
+        warranty = unit.warranty_id
+        self.browser_size = "1440x900"
+        self.touch_enabled = False
+        self.start_tour(
+            f"/odoo/action-aftersales_service.action_aftersales_warranty/{warranty.id}",
+            "aftersales_commissioned_acceptance",
+            login="zhangmin",
+            timeout=120,
+        )
+        self.assertEqual(warranty.state, "accepted")
+        self.assertEqual(warranty.accepted_by, "王伟")
+        self.assertEqual(warranty.start_date, warranty.acceptance_date)

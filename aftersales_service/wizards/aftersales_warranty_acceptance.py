@@ -22,6 +22,19 @@ class AftersalesWarrantyAcceptance(models.TransientModel):
         string="Acceptance Reference",
         help="The acceptance certificate or report number.",
     )
+    go_live_date = fields.Date(
+        string="Go-Live Date",
+        help="The day the units went into service (设备投运日): their warranty "
+        "starts on it.",
+    )
+    needs_go_live = fields.Boolean(compute="_compute_needs_go_live")
+
+    @api.depends("warranty_ids")
+    def _compute_needs_go_live(self):
+        for wizard in self:
+            wizard.needs_go_live = "go_live" in wizard.warranty_ids.mapped(
+                "start_basis"
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -46,6 +59,6 @@ class AftersalesWarrantyAcceptance(models.TransientModel):
     def action_accept(self):
         self.ensure_one()
         self.warranty_ids.record_acceptance(
-            self.acceptance_date, self.accepted_by, self.reference
+            self.acceptance_date, self.accepted_by, self.reference, self.go_live_date
         )
         return {"type": "ir.actions.act_window_close"}
