@@ -43,6 +43,12 @@ class AftersalesInstallation(models.Model):
         check_company=True,
         domain="[('partner_id', 'child_of', partner_id)]",
     )
+    project_id = fields.Many2one(
+        "aftersales.project",
+        string="Equipment Project",
+        compute="_compute_project_id",
+        help="The equipment project of the sales order.",
+    )
     picking_id = fields.Many2one(
         "stock.picking",
         string="Delivery",
@@ -106,6 +112,16 @@ class AftersalesInstallation(models.Model):
     def _compute_commissioning_count(self):
         for job in self:
             job.commissioning_count = len(job.commissioning_ids)
+
+    @api.depends("sale_order_id")
+    def _compute_project_id(self):
+        projects = self.env["aftersales.project"].search(
+            [("sale_order_id", "in", self.sale_order_id.ids)]
+        )
+        for job in self:
+            job.project_id = projects.filtered(
+                lambda p, order=job.sale_order_id: p.sale_order_id == order
+            )[:1]
 
     @api.onchange("picking_id")
     def _onchange_picking_id(self):

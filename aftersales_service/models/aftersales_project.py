@@ -108,6 +108,18 @@ class AftersalesProject(models.Model):
         compute="_compute_handover_missing",
         help="The documents of the handover checklist not yet handed over.",
     )
+    installation_ids = fields.Many2many(
+        "aftersales.installation",
+        string="Installation Jobs",
+        compute="_compute_installation",
+        help="The installation jobs of the project's sales order (指导安装).",
+    )
+    commissioning_ids = fields.Many2many(
+        "aftersales.commissioning",
+        string="Commissioning Records",
+        compute="_compute_installation",
+        help="The commissioning records (调试记录) of the project's units.",
+    )
     note = fields.Html()
 
     _sale_order_unique = models.Constraint(
@@ -135,6 +147,23 @@ class AftersalesProject(models.Model):
                 project.trial_state = "trial"
             else:
                 project.trial_state = "accepted"
+
+    @api.depends("sale_order_id")
+    def _compute_installation(self):
+        jobs = self.env["aftersales.installation"].search(
+            [("sale_order_id", "in", self.sale_order_id.ids)]
+        )
+        records = self.env["aftersales.commissioning"].search(
+            [("installation_id", "in", jobs.ids)]
+        )
+        for project in self:
+            mine = jobs.filtered(
+                lambda j, order=project.sale_order_id: j.sale_order_id == order
+            )
+            project.installation_ids = mine
+            project.commissioning_ids = records.filtered(
+                lambda r, mine=mine: r.installation_id in mine
+            )
 
     @api.depends("handover_ids.state", "handover_ids.name")
     def _compute_handover_missing(self):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -24,6 +24,37 @@ class TestProjectDocuments(ProjectCase):
             self.project.delivery_date, min(self.warranties.mapped("delivery_date"))
         )
         self.assertTrue(self.project.name.startswith("PRJ/"))
+
+    def test_the_project_lists_its_installation_and_commissioning(self):
+        self.product.write(
+            {
+                "aftersales_commissioning_item_ids": [
+                    Command.create(
+                        {
+                            "name": "Supply voltage",
+                            "kind": "range",
+                            "min_value": 220,
+                            "max_value": 240,
+                            "measure_unit": "V",
+                        }
+                    )
+                ]
+            }
+        )
+        job = self.env["aftersales.installation"].create(
+            {
+                "partner_id": self.customer.id,
+                "sale_order_id": self.order.id,
+                "lot_ids": [Command.set(self.warranties.lot_id.ids)],
+                "engineer_ids": [Command.set(self.engineer.ids)],
+                "planned_at": fields.Datetime.now(),
+            }
+        )
+        job.action_schedule()
+        self.assertEqual(job.project_id, self.project)
+        self.assertEqual(self.project.installation_ids, job)
+        self.assertEqual(len(self.project.commissioning_ids), 2)
+        self.assertEqual(self.project.commissioning_ids.lot_id, self.warranties.lot_id)
 
     def test_one_project_per_order(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(UniqueViolation):
