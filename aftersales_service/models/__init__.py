@@ -50,3 +50,6 @@ from . import tier_review
 from . import ir_http
 from . import aftersales_qualification
 from . import product_category
+from . import aftersales_spare_requisition
+from . import purchase_order
+from . import purchase_order_line

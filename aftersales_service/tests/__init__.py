@@ -41,3 +41,5 @@ from . import test_satisfaction_survey
 from . import test_qualification
 from . import test_complaint
 from . import test_availability
+from . import test_spare_requisition
+from . import test_requisition_concurrency
