@@ -365,3 +365,24 @@ class TestSpareRequisition(StockCase):
         )
         with self.assertRaises(AccessError):
             requisition.with_user(self.engineer).read(["name"])
+
+    def test_purchasing_opens_a_requisition_made_for_a_spare_request(self):
+        request = self._spare_request([(self.relay, 3)])
+        action = request.with_user(self.warehouse_user).action_order_missing_parts()
+        requisition = self.env["aftersales.spare.requisition"].browse(action["res_id"])
+        # The form as purchasing reads it: the spare request's name, though
+        # purchasing has no access to spare requests themselves.
+        [values] = requisition.with_user(self.purchaser).web_read(
+            {
+                "line_ids": {
+                    "fields": {
+                        "spare_request_id": {"fields": {"display_name": {}}},
+                        "vendor_id": {"fields": {"display_name": {}}},
+                        "purchase_id": {"fields": {"display_name": {}}},
+                    }
+                }
+            }
+        )
+        [line] = values["line_ids"]
+        self.assertEqual(line["spare_request_id"]["display_name"], request.name)
+        self.assertEqual(line["vendor_id"]["display_name"], "Relay Works")
