@@ -159,6 +159,25 @@ class TestSpareRequisition(StockCase):
         # The next run finds the floor covered by the open requisition.
         self.assertFalse(Requisition._order_shortages(self.warehouse, self.fuse))
 
+    def test_shortages_cost_the_same_queries_for_one_part_or_many(self):
+        Requisition = self.env["aftersales.spare.requisition"]
+        parts = self.relay | self.board | self.fuse | self.unsourced
+        parts |= self.env["product.product"].create(
+            [
+                {"name": f"Spare {n}", "type": "consu", "is_storable": True}
+                for n in range(10)
+            ]
+        )
+
+        def queries(products):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            Requisition._shortages(self.warehouse, products)
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(self.relay), queries(parts))
+
     # Approval -----------------------------------------------------------------
 
     def test_purchasing_approves_and_nobody_else(self):
