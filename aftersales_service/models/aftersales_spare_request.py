@@ -310,6 +310,15 @@ class AftersalesSpareRequest(models.Model):
         self._ensure_state(
             ("requested",), _("only a request waiting for its parts orders them.")
         )
+        if self.repair_id.state == "draft":
+            raise UserError(
+                _(
+                    "Spare request %(name)s: confirm repair %(repair)s before "
+                    "ordering its parts.",
+                    name=self.name,
+                    repair=self.repair_id.name,
+                )
+            )
         requisition = self.env["aftersales.spare.requisition"]._order_shortages(
             self.warehouse_id, self.line_ids.product_id, spare_request=self
         )

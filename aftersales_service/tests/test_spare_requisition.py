@@ -126,6 +126,28 @@ class TestSpareRequisition(StockCase):
     def _count(self):
         return self.env["aftersales.spare.requisition"].search_count([])
 
+    def test_a_draft_repair_is_confirmed_before_its_parts_are_ordered(self):
+        repair = self.env["repair.order"].browse(
+            self._request().action_offsite_repair()["res_id"]
+        )
+        request = self.env["aftersales.spare.request"].create(
+            {
+                "repair_id": repair.id,
+                "line_ids": [Command.create({"product_id": self.board.id})],
+            }
+        )
+        request.action_request()
+        with self.assertRaisesText(UserError, "confirm repair"):
+            request.with_user(self.warehouse_user).action_order_missing_parts()
+        # The unit arrives in the repair location and the repair starts.
+        repair.aftersales_inbound_picking_id.button_validate()
+        repair.action_validate()
+        action = request.with_user(self.warehouse_user).action_order_missing_parts()
+        self.assertRecordValues(
+            self.env["aftersales.spare.requisition"].browse(action["res_id"]).line_ids,
+            [{"product_id": self.board.id, "quantity": 1.0}],
+        )
+
     def test_a_part_without_vendor_says_what_to_set_up(self):
         request = self._spare_request([(self.unsourced, 2)])
         before = self._count()
