@@ -99,6 +99,7 @@ class World:
         self.warehouse_user = user("chengang")
         self.account_manager = user("liuyang")
         self.trainer = user("zhaolei")
+        self.purchaser = user("wangfang")
         self.administrator = user("admin")
         # Days are counted in the demo users' time zone.
         self.tz = admin.call(
@@ -640,6 +641,77 @@ def test_spare_request(world):
         is True
     )
     assert engineer.call("aftersales.spare.request", "action_cancel", [request]) is True
+
+
+# Spare purchase requisitions -------------------------------------------------
+
+
+def _spare_requisition(world):
+    """A spare request the spares location can't supply; the back office
+    orders its missing part, and purchasing approves the requisition."""
+    vendor = world.admin.call(
+        "res.partner", "create", {"name": f"RPC Vendor {world.tag}"}
+    )
+    part = world.new_product(
+        "Contactor", seller_ids=[(0, 0, {"partner_id": vendor, "price": 12})]
+    )
+    request = world.engineer.call(
+        "aftersales.spare.request",
+        "create",
+        {
+            "dispatch_id": world.dispatch(),
+            "line_ids": [(0, 0, {"product_id": part, "quantity": 2})],
+        },
+    )
+    world.engineer.call("aftersales.spare.request", "action_request", [request])
+    action = world.back_office.call(
+        "aftersales.spare.request", "action_order_missing_parts", [request]
+    )
+    requisition = action["res_id"]
+    assert world.purchaser.call(
+        "aftersales.spare.requisition", "validate_tier", [requisition]
+    )
+    return requisition
+
+
+@covers(
+    ("aftersales.spare.request", "action_order_missing_parts"),
+    ("aftersales.spare.requisition", "write"),
+    ("aftersales.spare.requisition", "action_create_purchase_orders"),
+    ("aftersales.spare.requisition", "action_view_purchase_orders"),
+)
+def test_spare_requisition_ordered(world):
+    requisition = _spare_requisition(world)
+    assert world.purchaser.call(
+        "aftersales.spare.requisition",
+        "write",
+        [requisition],
+        {"note": "Urgent: the metro line waits."},
+    )
+    action = world.purchaser.call(
+        "aftersales.spare.requisition", "action_create_purchase_orders", [requisition]
+    )
+    assert action["res_model"] == "purchase.order"
+    action = world.purchaser.call(
+        "aftersales.spare.requisition", "action_view_purchase_orders", [requisition]
+    )
+    assert action["res_id"]
+    # Ordering twice is a user error, not a traceback.
+    message = world.purchaser.refused(
+        "aftersales.spare.requisition", "action_create_purchase_orders", [requisition]
+    )
+    assert "already ordered" in message
+
+
+@covers(
+    ("aftersales.spare.requisition", "action_cancel"),
+    ("aftersales.spare.requisition", "action_draft"),
+)
+def test_spare_requisition_cancelled(world):
+    requisition = _spare_requisition(world)
+    user = world.back_office
+    assert user.call("aftersales.spare.requisition", "action_cancel", [requisition])
+    assert user.call("aftersales.spare.requisition", "action_draft", [requisition])
 
 
 # Loaners and replacement notices ----------------------------------------------

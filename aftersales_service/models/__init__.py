@@ -62,3 +62,6 @@ from . import aftersales_commissioning_item
 from . import aftersales_installation
 from . import aftersales_commissioning
 from . import aftersales_commissioning_line
+from . import aftersales_spare_requisition
+from . import purchase_order
+from . import purchase_order_line

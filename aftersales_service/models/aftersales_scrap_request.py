@@ -292,9 +292,11 @@ class TierDefinition(models.Model):
 
     @api.model
     def _get_tier_validation_model_names(self):
-        # Scrap requests (the appraisal group) and special service periods
-        # (the service manager) are approved through tier reviews.
+        # Scrap requests (the appraisal group), special service periods
+        # (the service manager) and spare purchase requisitions (purchasing)
+        # are approved through tier reviews.
         return super()._get_tier_validation_model_names() + [
             "aftersales.scrap.request",
             "aftersales.service.period",
+            "aftersales.spare.requisition",
         ]

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_list
@@ -95,6 +97,13 @@ class AftersalesSpareRequest(models.Model):
     )
     move_ids = fields.One2many(
         "stock.move", "aftersales_spare_request_id", string="Stock Moves"
+    )
+    requisition_line_ids = fields.One2many(
+        "aftersales.spare.requisition.line",
+        "spare_request_id",
+        string="Purchase Requisitions",
+        groups="aftersales_service.group_aftersales_user,"
+        "aftersales_service.group_aftersales_warehouse",
     )
 
     @api.depends("dispatch_id", "repair_id")
@@ -294,6 +303,40 @@ class AftersalesSpareRequest(models.Model):
             lines="\n".join(lines),
         )
 
+    def action_order_missing_parts(self):
+        """Send the parts the warehouse can't supply to purchasing: a spare
+        purchase requisition (维修备品采购单), opened for the user."""
+        self.ensure_one()
+        self._ensure_state(
+            ("requested",), _("only a request waiting for its parts orders them.")
+        )
+        if self.repair_id.state == "draft":
+            raise UserError(
+                _(
+                    "Spare request %(name)s: confirm repair %(repair)s before "
+                    "ordering its parts.",
+                    name=self.name,
+                    repair=self.repair_id.name,
+                )
+            )
+        requisition = self.env["aftersales.spare.requisition"]._order_shortages(
+            self.warehouse_id, self.line_ids.product_id, spare_request=self
+        )
+        if not requisition:
+            raise UserError(
+                _(
+                    "Spare request %(name)s: nothing to order. Its parts are in the "
+                    "warehouse or already on their way (see Incoming on the parts).",
+                    name=self.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": requisition._name,
+            "res_id": requisition.id,
+            "views": [(False, "form")],
+        }
+
     @workflow_step
     def action_cancel(self):
         """Cancel the request: its reservation is released."""
@@ -465,6 +508,11 @@ class AftersalesSpareRequestLine(models.Model):
         compute="_compute_stock",
         digits="Product Unit of Measure",
     )
+    incoming = fields.Char(
+        compute="_compute_incoming",
+        help="Where more of the part is coming from: spare purchase "
+        "requisitions and their purchase orders, with the expected date.",
+    )
     substitute_id = fields.Many2one(
         "product.product",
         string="Proposed Substitute",
@@ -506,6 +554,18 @@ class AftersalesSpareRequestLine(models.Model):
                 )
             else:
                 line.substitute_id = False
+
+    @api.depends("product_id", "request_id.warehouse_id")
+    def _compute_incoming(self):
+        incoming = defaultdict(list)
+        for line in self.env["aftersales.spare.requisition.line"]._incoming(
+            self.request_id.warehouse_id, self.product_id
+        ):
+            incoming[line.warehouse_id, line.product_id].append(line._incoming_text())
+        for line in self:
+            line.incoming = "; ".join(
+                incoming[line.request_id.warehouse_id, line.product_id]
+            )
 
     def _check_orderable(self):
         line = self.filtered("discontinued")[:1]

@@ -69,9 +69,11 @@ class StockWarehouseOrderpoint(models.Model):
         """Write the spare floors into the reordering rules of each
         warehouse's spares location, resupplied from its stock: existing
         rules are updated, missing ones created, and rules of spares no unit
-        in service uses any more drop to zero. Each run claims the
-        warehouses it computes (``claim_rows``): two runs at the same moment
-        (two cron workers, a manual run) never write the same rules."""
+        in service uses any more drop to zero; what the warehouse can't
+        bring up to its floor from stock is requisitioned from purchasing.
+        Each run claims the warehouses it computes (``claim_rows``): two runs
+        at the same moment (two cron workers, a manual run) never write the
+        same rules."""
         companies = companies or self.env["res.company"].search([])
         for company in companies:
             warehouses = claim_rows(
@@ -131,6 +133,15 @@ class StockWarehouseOrderpoint(models.Model):
                         }
                     )
             self.create(vals_list)
+            # What the warehouse can't supply from stock goes to purchasing.
+            Requisition = self.env["aftersales.spare.requisition"].sudo()
+            for warehouse in warehouses:
+                Requisition._order_shortages(
+                    warehouse,
+                    self.env["product.product"].union(
+                        *(spare for (place, spare) in floors if place == warehouse)
+                    ),
+                )
         return True
 
     @api.model

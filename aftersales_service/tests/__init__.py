@@ -46,3 +46,5 @@ from . import test_project_portal
 from . import test_commissioning
 from . import test_warranty_start
 from . import test_preshipment_check
+from . import test_spare_requisition
+from . import test_requisition_concurrency

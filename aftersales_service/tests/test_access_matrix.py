@@ -282,6 +282,29 @@ MATRIX = {
         "----",
         "----",
     ),
+    # M3: the back office and the warehouse ask for spare purchases;
+    # purchasing (not a role of the add-on) approves and orders them, see
+    # test_spare_requisition.
+    "aftersales.spare.requisition": (
+        "----",
+        "rwc-",
+        "rwcu",
+        "rwc-",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
+    "aftersales.spare.requisition.line": (
+        "----",
+        "rwcu",
+        "rwcu",
+        "rwcu",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
     "aftersales.training.attendee": (
         "rwcu",
         "rwcu",
