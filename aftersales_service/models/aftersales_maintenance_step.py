@@ -55,11 +55,6 @@ class AftersalesMaintenanceStep(models.Model):
         string="Estimated Duration (Hours)", help="How long the step takes on site."
     )
 
-    _interval_months_positive = models.Constraint(
-        "CHECK(interval_months > 0)",
-        "A maintenance step falls due after a positive number of months.",
-    )
-
     @api.constrains("interval_months", "interval_meter", "duration_hours")
     def _check_intervals(self):
         for step in self:

@@ -16,7 +16,6 @@ EXPECTED = {
     "aftersales.qualification": {"employee_categ_uniq"},
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
-    "aftersales.maintenance.step": {"interval_months_positive"},
     "aftersales.meter.reading": {"lot_date_idx"},
     "stock.lot": {"aftersales_name_index"},
 }

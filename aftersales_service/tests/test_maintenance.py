@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user
 
@@ -314,3 +315,30 @@ class TestMaintenanceAccess(MaintenanceCase):
         self.assertIn("Maintenance Report", html)
         self.assertIn("6-Monthly Maintenance", html)
         self.assertIn("Clean the filters", html)
+
+    def test_readings_on_a_dispatch_order(self):
+        """The engineer reads the meter on the dispatch order; once the
+        customer signed it, nothing more is added to it."""
+        dispatch = self.env["aftersales.dispatch"].create(
+            {
+                "ticket_id": self._request(lot_id=self.units[0].id).id,
+                "engineer_ids": [Command.set(self.engineer.ids)],
+                "expected_arrival": fields.Datetime.add(fields.Datetime.now(), hours=2),
+            }
+        )
+        dispatch.with_user(self.engineer).write(
+            {
+                "meter_reading_ids": [
+                    Command.create(
+                        {"lot_id": self.units[0].id, "value": 42, "source": "dispatch"}
+                    )
+                ]
+            }
+        )
+        self.assertEqual(self.units[0].aftersales_meter_reading_ids.value, 42)
+        self.assertEqual(dispatch.meter_reading_ids.read_by_id, self.engineer)
+        self._sign(self._finish(dispatch, engineer=self.engineer))
+        with self.assertRaisesText(UserError, "signed by the customer"):
+            dispatch.write(
+                {"meter_reading_ids": [Command.create({"lot_id": self.units[0].id})]}
+            )
