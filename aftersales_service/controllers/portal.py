@@ -190,7 +190,9 @@ class AftersalesPortal(CustomerPortal):
         methods=["POST"],
         website=True,
     )
-    def portal_unit_reading(self, record_id, value=None, reading_date=None, **kw):
+    def portal_unit_reading(
+        self, record_id, value=None, reading_date=None, meter_replaced=None, **kw
+    ):
         """The customer enters a meter reading of one of their own units
         (抄表); a reading refused leaves nothing behind and says why."""
         record = self._aftersales_document("units", record_id)
@@ -199,7 +201,7 @@ class AftersalesPortal(CustomerPortal):
         try:
             with request.env.cr.savepoint():
                 request.env["aftersales.meter.reading"]._create_from_portal(
-                    record.id, value, reading_date
+                    record.id, value, reading_date, meter_replaced=bool(meter_replaced)
                 )
         except UserError as error:
             return request.render(

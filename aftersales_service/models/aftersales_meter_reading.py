@@ -137,7 +137,9 @@ class AftersalesMeterReading(models.Model):
             )
 
     @api.model
-    def _create_from_portal(self, warranty_id, value, reading_date=None):
+    def _create_from_portal(
+        self, warranty_id, value, reading_date=None, meter_replaced=False
+    ):
         """The customer's contact enters a reading of one of their own units
         (the unit's warranty, which the portal shows them only for their own
         company). Someone else's unit is refused, whatever the form sent."""
@@ -165,6 +167,7 @@ class AftersalesMeterReading(models.Model):
                     "reading_date": reading_date,
                     "read_by_id": self.env.uid,
                     "source": "portal",
+                    "meter_replaced": meter_replaced,
                 }
             )
             .with_env(self.env)

@@ -261,12 +261,15 @@ class TestMaintenanceAccess(MaintenanceCase):
             Reading.with_user(self.portal)._create_from_portal(warranty.id, "lots")
         with self.assertRaisesText(ValidationError, "lower than the last one"):
             Reading.with_user(self.portal)._create_from_portal(warranty.id, "10")
+        Reading.with_user(self.portal)._create_from_portal(
+            warranty.id, "10", meter_replaced=True
+        )
         # Not through the ORM either, whatever unit it names.
         with self.assertRaises(AccessError):
             Reading.with_user(self.portal).create({"lot_id": unit.id, "value": 2000})
         with self.assertRaises(AccessError):
             Reading.with_user(self.portal).search([])
-        self.assertEqual(Reading.search_count([("lot_id", "=", unit.id)]), 1)
+        self.assertEqual(Reading.search_count([("lot_id", "=", unit.id)]), 2)
 
     def test_roles(self):
         unit = self.units[0]
