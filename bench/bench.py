@@ -994,6 +994,9 @@ class Bench:
                 self.seed_maintenance(env, step, max(1, round(1 / share)))
                 env.cr.commit()
                 floor, due = timed(lambda env=env: self.maintenance_floor(env))
+                scanned = env["stock.lot"].search_count(
+                    [("aftersales_maintenance_due_date", "!=", False)]
+                )
                 Inspection = env["aftersales.inspection"]
                 first = (Inspection.search([], order="id desc", limit=1).id or 0) + 1
                 seconds, queries = query_count(
@@ -1001,9 +1004,6 @@ class Bench:
                 )
                 visits = Inspection.search_count(
                     [("id", ">=", first), ("maintenance_lot_id", "!=", False)]
-                )
-                scanned = env["stock.lot"].search_count(
-                    [("aftersales_maintenance_due_date", "!=", False)]
                 )
             runs.append(
                 {
@@ -1151,6 +1151,10 @@ class Bench:
                           ELSE %(today)s::date + 180 END,
                       aftersales_maintenance_due_step_id = %(maintenance_step)s,
                       aftersales_next_maintenance_step_id = %(maintenance_step)s,
+                      aftersales_maintenance_due_key = 'bench',
+                      aftersales_maintenance_reminded_key = CASE
+                          WHEN l.id %% (%(step)s * %(every)s) = 0 THEN NULL
+                          ELSE 'bench' END,
                       aftersales_maintenance_reminded
                           = l.id %% (%(step)s * %(every)s) != 0
                 WHERE l.product_id = %(product)s""",

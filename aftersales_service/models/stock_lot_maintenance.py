@@ -18,7 +18,10 @@ class StockLot(models.Model):
 
     _name = "stock.lot"
     _inherit = ["stock.lot", "aftersales.integrity.mixin"]
-    _workflow_fields = ("aftersales_maintenance_reminded",)
+    _workflow_fields = (
+        "aftersales_maintenance_reminded",
+        "aftersales_maintenance_reminded_key",
+    )
 
     aftersales_key_unit = fields.Boolean(
         string="Key Unit",
@@ -64,12 +67,20 @@ class StockLot(models.Model):
         compute="_compute_aftersales_maintenance",
         store=True,
     )
+    aftersales_maintenance_due_key = fields.Char(
+        compute="_compute_aftersales_maintenance",
+        store=True,
+        help="The maintenance due: its step and the start of its cycle.",
+    )
+    aftersales_maintenance_reminded_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The maintenance the customer was last reminded of.",
+    )
     aftersales_maintenance_reminded = fields.Boolean(
         string="Customer Reminded",
         compute="_compute_aftersales_maintenance_reminded",
         store=True,
-        readonly=True,
-        copy=False,
         help="The customer was reminded of the maintenance due.",
     )
     aftersales_maintenance_customer_id = fields.Many2one(
@@ -148,8 +159,8 @@ class StockLot(models.Model):
 
     def _step_due(self, step, visits):
         """The day ``step`` falls due, after its last visit done or
-        cancelled: whichever of its months and its projected meter comes
-        first."""
+        cancelled (the start of its cycle): whichever of its months and its
+        projected meter comes first. Returns (due day, start of the cycle)."""
         closed = visits.filtered(
             lambda v: v.maintenance_step_id == step and v.state != "planned"
         )
@@ -162,7 +173,7 @@ class StockLot(models.Model):
             projected = self._meter_projection(since, step.interval_meter)
             if projected:
                 due = max(min(due, projected), since)
-        return due
+        return due, since
 
     @api.depends(
         "product_id.product_tmpl_id.aftersales_maintenance_step_ids.interval_months",
@@ -187,16 +198,19 @@ class StockLot(models.Model):
             unit.aftersales_meter_per_day = unit._meter_rate()
             planned = visits.filtered(lambda v: v.state == "planned")
             due = sorted(
-                (unit._step_due(step, visits), step.sequence, step.id, step)
+                (*unit._step_due(step, visits), step.sequence, step.id, step)
                 for step in unit._maintenance_steps()
                 if step not in planned.maintenance_step_id
             )
-            first_due = due[0] if due else (False, 0, 0, False)
+            first_due = due[0] if due else (False, False, 0, 0, False)
             unit.aftersales_maintenance_due_date = first_due[0]
-            unit.aftersales_maintenance_due_step_id = first_due[3]
+            unit.aftersales_maintenance_due_step_id = first_due[4]
+            unit.aftersales_maintenance_due_key = (
+                f"{first_due[3]}:{first_due[1]}" if due else False
+            )
             upcoming = sorted(
                 [(v.scheduled_date, v.maintenance_step_id) for v in planned]
-                + ([(first_due[0], first_due[3])] if due else []),
+                + ([(first_due[0], first_due[4])] if due else []),
                 key=lambda item: item[0],
             )
             unit.aftersales_next_maintenance_date = (
@@ -206,10 +220,19 @@ class StockLot(models.Model):
                 upcoming[0][1] if upcoming else False
             )
 
-    @api.depends("aftersales_maintenance_due_date")
+    @api.depends(
+        "aftersales_maintenance_due_key", "aftersales_maintenance_reminded_key"
+    )
     def _compute_aftersales_maintenance_reminded(self):
-        # A new maintenance due: its reminder is still to send.
-        self.aftersales_maintenance_reminded = False
+        # Reminded of the maintenance now due: the same step and cycle. A new
+        # reading that moves the projected day is the same maintenance.
+        for unit in self:
+            unit.aftersales_maintenance_reminded = bool(
+                unit.aftersales_maintenance_due_key
+            ) and (
+                unit.aftersales_maintenance_due_key
+                == unit.aftersales_maintenance_reminded_key
+            )
 
     @api.depends("warranty_id.partner_id", "aftersales_contract_ids.partner_id")
     def _compute_aftersales_maintenance_customer(self):
@@ -312,7 +335,10 @@ class StockLot(models.Model):
                 "aftersales_service.mail_template_maintenance_reminder"
             ).send_mail_batch(customers.ids)
         with workflow(self.env):
-            self.write({"aftersales_maintenance_reminded": True})
+            for unit in self:
+                unit.aftersales_maintenance_reminded_key = (
+                    unit.aftersales_maintenance_due_key
+                )
 
     def _create_maintenance_visits(self):
         """The due steps' visits, on the follow-up plan the customer approved

@@ -158,6 +158,12 @@ class TestMaintenanceCycle(MaintenanceCase):
         self.env["stock.lot"]._cron_schedule_maintenance()
         self.assertFalse(self._maintenance_visits())
         self.assertTrue(unit.aftersales_maintenance_reminded)
+        # New readings move the day: the same maintenance, reminded once.
+        due = unit.aftersales_maintenance_due_date
+        self._read(unit, 0, 180)
+        self._read(unit, 1990, 1)
+        self.assertNotEqual(unit.aftersales_maintenance_due_date, due)
+        self.assertTrue(unit.aftersales_maintenance_reminded)
 
     def test_query_count_does_not_grow_with_units_not_due(self):
         """The daily run reads the due units only: a thousand units not due
