@@ -715,6 +715,7 @@ class AftersalesWarranty(models.Model):
         handover) adds its reasons here."""
         return []
 
+    @workflow_step
     def record_acceptance(self, acceptance_date, accepted_by, reference=False):
         """Record the customer's acceptance of these units and start their
         warranties. All of them are accepted, or none."""

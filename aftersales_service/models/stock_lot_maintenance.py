@@ -68,11 +68,13 @@ class StockLot(models.Model):
         store=True,
     )
     aftersales_maintenance_due_key = fields.Char(
+        string="Maintenance Due Key",
         compute="_compute_aftersales_maintenance",
         store=True,
         help="The maintenance due: its step and the start of its cycle.",
     )
     aftersales_maintenance_reminded_key = fields.Char(
+        string="Maintenance Reminded Key",
         readonly=True,
         copy=False,
         help="The maintenance the customer was last reminded of.",
