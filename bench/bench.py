@@ -16,7 +16,10 @@ Rows (sizes are options, see ``--help``):
 - dispatch PDF: printing many dispatch forms at once;
 - serial lookup: warranty status by serial number among a million units;
 - unit notices: the unit warranty notice action over those units, a few of
-  them due, against one hand-written SQL statement.
+  them due, against one hand-written SQL statement;
+- maintenance: the maintenance action (reminders and visits) over a million
+  units with their maintenance programme, a few of them due, against one
+  hand-written SQL statement.
 
 The table goes to stdout and to bench/RESULTS.md. A goal that is not met is
 followed by the cProfile top 10 of the add-on's side.
@@ -980,6 +983,213 @@ class Bench:
         )
         return env.cr.fetchone()[0]
 
+    def maintenance(self):
+        """M1: the maintenance action over a tenth of the units, then all of
+        them, the same share due each time: seconds per due unit should stay
+        flat while the units grow tenfold. Each due unit gets its customer's
+        reminder and its maintenance visit with the engineer's activity; it
+        runs as the scheduler runs it, committing each batch."""
+        share = self.args.units_due_percent / 100
+        runs = []
+        for step in (10, 1):
+            with environment(OURS) as env:
+                self.seed_maintenance(env, step, max(1, round(1 / share)))
+                env.cr.commit()
+                floor, due = timed(lambda env=env: self.maintenance_floor(env))
+                scanned = env["stock.lot"].search_count(
+                    [("aftersales_maintenance_due_date", "!=", False)]
+                )
+                Inspection = env["aftersales.inspection"]
+                first = (Inspection.search([], order="id desc", limit=1).id or 0) + 1
+                seconds, queries = query_count(
+                    env, lambda env=env: self.schedule_maintenance(env)
+                )
+                visits = Inspection.search_count(
+                    [("id", ">=", first), ("maintenance_lot_id", "!=", False)]
+                )
+            runs.append(
+                {
+                    "size": scanned,
+                    "due": due,
+                    "floor": floor,
+                    "seconds": seconds,
+                    "queries": queries,
+                    "visits": visits,
+                }
+            )
+        small, big = runs
+        per_due = [run["seconds"] / max(1, run["due"]) for run in runs]
+        ratio = big["seconds"] / big["floor"]
+        self.rows.append(
+            Row(
+                "maintenance",
+                f"{big['size']:,} units with a programme; {big['due']:,} due "
+                f"({big['visits']:,} visits)",
+                f"{big['seconds']:.1f} s, {big['queries']:,} queries; "
+                f"{per_due[1] * 1000:.1f} ms per due unit at {big['size']:,} "
+                f"units vs {per_due[0] * 1000:.1f} ms at {small['size']:,}",
+                f"SQL floor {big['floor'] * 1000:.0f} ms",
+                ratio,
+                "cost grows with the due rows: ms per due unit within 1.5× "
+                "at ten times the units",
+                per_due[1] <= 1.5 * per_due[0],
+                "per due unit, the action renders and queues the customer's "
+                "reminder, creates the maintenance visit and the engineer's "
+                "activity, and recomputes the unit's next maintenance; the "
+                "floor only selects the due rows",
+            )
+        )
+
+    def schedule_maintenance(self, env):
+        """The scheduled action's runs until no unit is due (at most ten)."""
+        for __ in range(10):
+            if not self.maintenance_floor(env):
+                break
+            as_scheduled(
+                env,
+                "aftersales_service.ir_cron_schedule_maintenance",
+                lambda env: env["stock.lot"]._cron_schedule_maintenance(),
+            )
+
+    def seed_maintenance(self, env, step, every):
+        """``--units`` units of a product with a 6-monthly programme, loaded
+        as a migration would (SQL in bulk from one unit made by the ORM, their
+        stored maintenance dates written with them, then ANALYZE). Every
+        ``step``-th unit is in service; one in ``every`` of those is due
+        today and under the running contract of a customer who approved its
+        follow-up plan, the others fall due in six months. The visits of an
+        earlier run are removed first."""
+        cr = env.cr
+        today = fields.Date.context_today(env.user)
+        product = env["product.product"].search(
+            [("name", "=", "Bench Maintained Cabinet")], limit=1
+        )
+        if not product:
+            product = env["product.product"].create(
+                {
+                    "name": "Bench Maintained Cabinet",
+                    "type": "consu",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "aftersales_maintenance_step_ids": [
+                        Command.create(
+                            {"name": "Bench maintenance", "interval_months": 6}
+                        )
+                    ],
+                }
+            )
+        maintenance_step = product.aftersales_maintenance_step_ids[:1]
+        contract = env["aftersales.contract"].search(
+            [("partner_id.name", "=", "Bench Maintenance Customer")], limit=1
+        )
+        if not contract:
+            contract = env["aftersales.contract"].create(
+                {
+                    "partner_id": env["res.partner"]
+                    .create(
+                        {
+                            "name": "Bench Maintenance Customer",
+                            "email": "maintenance@example.com",
+                        }
+                    )
+                    .id,
+                    "service_level_id": env.ref(
+                        "aftersales_service.service_level_standard"
+                    ).id,
+                    "product_id": env.ref(
+                        "aftersales_service.product_service_contract"
+                    ).id,
+                    "date_start": today - timedelta(days=30),
+                    "date_end": today + timedelta(days=3650),
+                    "amount": 1000,
+                }
+            )
+            contract.action_start()
+            plan = env["aftersales.followup.plan"].create(
+                {
+                    "contract_id": contract.id,
+                    "engineer_id": env.ref("base.user_admin").id,
+                    "pre_expiry_days": 10,
+                }
+            )
+            plan.action_submit()
+            plan.approved_by = "Bench"
+            plan.action_approve()
+            env["stock.lot"].create({"name": "MT-TEMPLATE", "product_id": product.id})
+            env.flush_all()
+        cr.execute("SELECT count(*) FROM stock_lot WHERE product_id = %s", [product.id])
+        missing = self.args.units - cr.fetchone()[0]
+        if missing > 0:
+            template = env["stock.lot"].search([("name", "=", "MT-TEMPLATE")], limit=1)
+            clone(
+                cr,
+                "stock_lot",
+                template.id,
+                missing,
+                {"name": "'MT' || lpad(g::text, 8, '0')"},
+            )
+        # An earlier run's visits and reminders.
+        cr.execute(
+            """DELETE FROM mail_activity WHERE res_model = 'aftersales.inspection'
+                  AND res_id IN (SELECT id FROM aftersales_inspection
+                                  WHERE maintenance_lot_id IS NOT NULL)"""
+        )
+        cr.execute(
+            "DELETE FROM aftersales_inspection WHERE maintenance_lot_id IS NOT NULL"
+        )
+        cr.execute(
+            "DELETE FROM aftersales_contract_stock_lot_rel WHERE contract_id = %s",
+            [contract.id],
+        )
+        cr.execute(
+            """UPDATE stock_lot l
+                  SET aftersales_maintenance_due_date = CASE
+                          WHEN l.id %% %(step)s != 0 THEN NULL
+                          WHEN l.id %% (%(step)s * %(every)s) = 0 THEN %(today)s::date
+                          ELSE %(today)s::date + 180 END,
+                      aftersales_next_maintenance_date = CASE
+                          WHEN l.id %% %(step)s != 0 THEN NULL
+                          WHEN l.id %% (%(step)s * %(every)s) = 0 THEN %(today)s::date
+                          ELSE %(today)s::date + 180 END,
+                      aftersales_maintenance_due_step_id = %(maintenance_step)s,
+                      aftersales_next_maintenance_step_id = %(maintenance_step)s,
+                      aftersales_maintenance_due_key = 'bench',
+                      aftersales_maintenance_reminded_key = CASE
+                          WHEN l.id %% (%(step)s * %(every)s) = 0 THEN NULL
+                          ELSE 'bench' END,
+                      aftersales_maintenance_reminded
+                          = l.id %% (%(step)s * %(every)s) != 0
+                WHERE l.product_id = %(product)s""",
+            {
+                "step": step,
+                "every": every,
+                "today": today,
+                "maintenance_step": maintenance_step.id,
+                "product": product.id,
+            },
+        )
+        cr.execute(
+            """INSERT INTO aftersales_contract_stock_lot_rel (contract_id, lot_id)
+               SELECT %s, id FROM stock_lot
+                WHERE product_id = %s AND id %% (%s * %s) = 0""",
+            [contract.id, product.id, step, every],
+        )
+        cr.execute("ANALYZE stock_lot")
+        cr.execute("ANALYZE aftersales_contract_stock_lot_rel")
+        env.invalidate_all()
+
+    @staticmethod
+    def maintenance_floor(env):
+        """The due units, selected by hand: the floor of the maintenance job."""
+        today = fields.Date.context_today(env.user)
+        env.cr.execute(
+            """SELECT count(*) FROM stock_lot
+                WHERE aftersales_maintenance_due_date
+                      <= %s::date + %s""",
+            [today, env.company.aftersales_visit_lead_days],
+        )
+        return env.cr.fetchone()[0]
+
     # Report ----------------------------------------------------------------
 
     def report(self, started):
@@ -1033,6 +1243,7 @@ def main():
         bench.dispatch_pdf,
         bench.serial_lookup,
         bench.unit_notices,
+        bench.maintenance,
     ):
         print(f"bench: {step.__name__}...", flush=True)
         step()

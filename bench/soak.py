@@ -3,19 +3,20 @@
 batch, run it again, and prove that nothing was done twice or left out.
 
 Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
-                             [--units U] [--complaints C]
+                             [--units U] [--complaints C] [--maintained K]
 
 1. Creates the database from scratch (aftersales_service, no demo data).
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
    today, M approved follow-up plans with visits due, U accepted units
    whose own warranty's renewal notice is due, and C complaints late for
-   both their answer and their resolution.
+   both their answer and their resolution; just before its job, K units
+   whose maintenance is due, under a contract with an approved plan.
    Each contract's customer is due the period's satisfaction survey.
 3. For each job (renewal notices, follow-up visits, unit notices, satisfaction
-   surveys, complaint escalations): runs the method its
-   scheduled action calls in an Odoo shell, kills that process as soon as the
-   first batch is committed, runs it again to the end, and counts in SQL what
-   each contract and plan got.
+   surveys, complaint escalations, maintenance reminders and visits): runs
+   the method its scheduled action calls in an Odoo shell, kills that process
+   as soon as the first batch is committed, runs it again to the end, and
+   counts in SQL what each contract, plan and unit got.
 4. Prints a markdown report and writes it to bench/SOAK.md. Exit status 1 when
    a check fails.
 
@@ -95,6 +96,32 @@ JOBS = {
         "progress": """SELECT count(*) FROM aftersales_complaint
                         WHERE escalated_phases IS NOT NULL""",
     },
+    "maintenance": {
+        "title": "Maintenance reminders and visits",
+        "call": 'env["stock.lot"]._cron_schedule_maintenance',
+        "cron": "aftersales_service.ir_cron_schedule_maintenance",
+        "batch": 100,
+        "unit": "units",
+        "progress": """SELECT count(DISTINCT maintenance_lot_id)
+                         FROM aftersales_inspection
+                        WHERE maintenance_lot_id IS NOT NULL""",
+    },
+}
+
+# What the maintenance job leaves per unit ``c``: one of each.
+MAINTENANCE_TRACES = {
+    "maintenance visit": """
+        SELECT count(*) FROM aftersales_inspection i
+         WHERE i.maintenance_lot_id = c.id""",
+    "engineer activity": """
+        SELECT count(*) FROM mail_activity a
+          JOIN aftersales_inspection i
+            ON a.res_model = 'aftersales.inspection' AND a.res_id = i.id
+         WHERE i.maintenance_lot_id = c.id""",
+    "reminder to the customer": """
+        SELECT count(*) FROM mail_mail mm
+          JOIN mail_message m ON m.id = mm.mail_message_id
+         WHERE m.model = 'stock.lot' AND m.res_id = c.id""",
 }
 
 # What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
@@ -440,6 +467,82 @@ class Soak:
                 )
             return warranties.ids
 
+    def seed_maintained_units(self, units):
+        """``units`` units whose meter passed its maintenance interval
+        yesterday, under a running contract whose customer approved its
+        follow-up plan; return their ids. Seeded after the other jobs ran:
+        its contract and plan are none of theirs."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            today = fields.Date.context_today(env.user)
+            product = env["product.product"].create(
+                {
+                    "name": "Soak Maintained Cabinet",
+                    "type": "consu",
+                    "tracking": "serial",
+                    "aftersales_maintenance_step_ids": [
+                        Command.create(
+                            {
+                                "name": "Soak maintenance",
+                                "interval_months": 6,
+                                "interval_meter": 20,
+                            }
+                        )
+                    ],
+                }
+            )
+            lots = env["stock.lot"].create(
+                [
+                    {"name": f"SOAK-MNT-{i:06d}", "product_id": product.id}
+                    for i in range(units)
+                ]
+            )
+            env["aftersales.meter.reading"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "value": value,
+                        "reading_date": today - timedelta(days=days),
+                    }
+                    for lot in lots
+                    for value, days in ((0, 10), (200, 1))
+                ]
+            )
+            contract = env["aftersales.contract"].create(
+                {
+                    "partner_id": env["res.partner"]
+                    .create(
+                        {
+                            "name": "Soak Maintenance Customer",
+                            "email": "maintenance@example.com",
+                        }
+                    )
+                    .id,
+                    "service_level_id": env.ref(
+                        "aftersales_service.service_level_standard"
+                    ).id,
+                    "date_start": today - timedelta(days=30),
+                    "date_end": today + timedelta(days=3000),
+                    "lot_ids": [Command.set(lots.ids)],
+                }
+            )
+            contract.action_start()
+            plan = env["aftersales.followup.plan"].create(
+                {
+                    "contract_id": contract.id,
+                    "engineer_id": env["res.users"]
+                    .search([("login", "=", "soak_engineer")])
+                    .id,
+                    "pre_expiry_days": 10,
+                }
+            )
+            plan.action_submit()
+            plan.approved_by = "Soak"
+            plan.action_approve()
+            return lots.ids
+
     def seed_complaints(self, complaints):
         """``complaints`` complaints received a month ago, owned by a
         service manager, neither answered nor resolved; return their ids."""
@@ -702,6 +805,7 @@ def main():
     parser.add_argument("--plans", type=int, default=1500)
     parser.add_argument("--units", type=int, default=3000)
     parser.add_argument("--complaints", type=int, default=1500)
+    parser.add_argument("--maintained", type=int, default=1000)
     args = parser.parse_args()
     # To be cut halfway, each job needs more than one batch.
     for option, count, job in (
@@ -709,6 +813,7 @@ def main():
         ("plans", args.plans, "visits"),
         ("units", args.units, "units"),
         ("complaints", args.complaints, "complaints"),
+        ("maintained", args.maintained, "maintenance"),
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
@@ -763,6 +868,15 @@ def main():
         )
     size = f"{args.complaints} complaints"
     jobs.append(("complaints", size, at_kill, after, duplicates))
+    with soak.phase("maintenance: seed"):
+        lot_ids = soak.seed_maintained_units(args.maintained)
+    at_kill, after = soak.run_killed_then_again("maintenance", args.maintained)
+    with soak.phase("maintenance: checks"):
+        duplicates = soak.check_traces(
+            "maintenance", "unit", "stock_lot", MAINTENANCE_TRACES, lot_ids
+        )
+    size = f"{args.maintained} units due"
+    jobs.append(("maintenance", size, at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

@@ -1036,6 +1036,31 @@ def test_unit_archive_and_replacement(world):
 
 
 @covers(
+    ("stock.lot", "action_add_meter_reading"),
+    ("aftersales.meter.reading", "create"),
+)
+def test_meter_readings(world):
+    """M1: an engineer enters a unit's meter reading from the unit; a lower
+    one than the last is refused unless the meter was replaced."""
+    unit = world.delivered_unit(True)
+    action = world.engineer.call("stock.lot", "action_add_meter_reading", [unit])
+    assert action["res_model"] == "aftersales.meter.reading"
+    assert action["context"]["default_lot_id"] == unit
+    reading = {"lot_id": unit, "value": 100, "reading_date": str(world.today)}
+    world.engineer.call("aftersales.meter.reading", "create", reading, context=EN)
+    message = world.engineer.refused(
+        "aftersales.meter.reading", "create", {**reading, "value": 50}, context=EN
+    )
+    assert "lower than the last one" in message
+    world.engineer.call(
+        "aftersales.meter.reading",
+        "create",
+        {**reading, "value": 5, "meter_replaced": True},
+        context=EN,
+    )
+
+
+@covers(
     ("stock.lot", "action_open_availability"),
     ("aftersales.contract", "action_open_availability"),
     ("aftersales.availability", "create"),

@@ -189,6 +189,37 @@ class AftersalesPortal(CustomerPortal):
         return request.redirect("/my/followup-plans")
 
     @http.route(
+        ["/my/units/<int:record_id>/reading"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_unit_reading(
+        self, record_id, value=None, reading_date=None, meter_replaced=None, **kw
+    ):
+        """The customer enters a meter reading of one of their own units
+        (抄表); a reading refused leaves nothing behind and says why."""
+        record = self._aftersales_document("units", record_id)
+        if record is None:
+            return request.not_found()
+        try:
+            with request.env.cr.savepoint():
+                request.env["aftersales.meter.reading"]._create_from_portal(
+                    record.id, value, reading_date, meter_replaced=bool(meter_replaced)
+                )
+        except UserError as error:
+            return request.render(
+                "aftersales_service.portal_units_page",
+                {
+                    "record": record,
+                    "page_name": "aftersales_units",
+                    "maintenance_error": error.args[0],
+                },
+            )
+        return request.redirect(f"/my/units/{record.id}")
+
+    @http.route(
         ["/my/complaints/<int:record_id>/confirm"],
         type="http",
         auth="user",

@@ -40,6 +40,10 @@ from . import aftersales_service_period
 from . import stock_warehouse_orderpoint
 from . import aftersales_followup_plan
 from . import aftersales_inspection
+from . import aftersales_maintenance_step
+from . import aftersales_meter_reading
+from . import aftersales_dispatch_reading
+from . import stock_lot_maintenance
 from . import aftersales_training
 from . import aftersales_complaint
 from . import aftersales_kpi

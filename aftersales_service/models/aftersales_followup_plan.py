@@ -20,6 +20,7 @@ TERMS = (
     "monthly_calls",
     "early_visit_months",
     "quarterly_inspections",
+    "monthly_inspections",
     "pre_expiry_days",
 )
 VISIT_KINDS = [
@@ -29,6 +30,8 @@ VISIT_KINDS = [
     ("inspection", "Quarterly Inspection"),
     ("pre_expiry", "Pre-Expiry Visit"),
     ("pre_event", "Pre-Event Inspection"),
+    ("monthly", "Monthly Inspection"),
+    ("maintenance", "Maintenance"),
 ]
 
 
@@ -61,6 +64,10 @@ class AftersalesFollowupTerms(models.AbstractModel):
     )
     quarterly_inspections = fields.Boolean(
         help="Inspections in mid-March, June, September and December."
+    )
+    monthly_inspections = fields.Boolean(
+        help="An on-site inspection every month for the whole term "
+        "(质保期内每月…现场巡检)."
     )
     pre_expiry_days = fields.Integer(
         string="Visit Before End (Days)",
@@ -213,6 +220,11 @@ class AftersalesFollowupPlan(models.Model):
                         found.append(
                             (f"inspection-{year}-Q{month // 3}", "inspection", day)
                         )
+        if self.monthly_inspections:
+            month = 1
+            while (day := start + relativedelta(months=month)) <= end:
+                found.append((f"monthly-{day:%Y-%m}", "monthly", day))
+                month += 1
         if self.pre_expiry_days:
             day = end - relativedelta(days=self.pre_expiry_days)
             if day >= start:

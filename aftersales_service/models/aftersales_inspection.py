@@ -25,7 +25,13 @@ class AftersalesInspection(models.Model):
     _aftersales_sequence_code = "aftersales.inspection"
     _order = "scheduled_date desc, id desc"
     _check_company_auto = True
-    _workflow_fields = ("state", "done_date", "signed_at")
+    _workflow_fields = (
+        "state",
+        "done_date",
+        "signed_at",
+        "maintenance_lot_id",
+        "maintenance_step_id",
+    )
 
     plan_id = fields.Many2one(
         "aftersales.followup.plan",
@@ -100,6 +106,29 @@ class AftersalesInspection(models.Model):
     )
     training_ids = fields.One2many(
         "aftersales.training.session", "inspection_id", string="Training Given"
+    )
+    # A maintenance visit (保养): the unit, the programme's step and what
+    # was read on its meter.
+    maintenance_lot_id = fields.Many2one(
+        "stock.lot",
+        string="Unit Maintained",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    maintenance_step_id = fields.Many2one(
+        "aftersales.maintenance.step",
+        readonly=True,
+        ondelete="restrict",
+    )
+    maintenance_checklist = fields.Html(
+        related="maintenance_step_id.checklist", string="Maintenance Checklist"
+    )
+    maintenance_hours = fields.Float(
+        related="maintenance_step_id.duration_hours", string="Estimated Hours"
+    )
+    meter_reading_ids = fields.One2many(
+        "aftersales.meter.reading", "inspection_id", string="Meter Readings"
     )
     signer_name = fields.Char(string="Signed By", copy=False)
     signature = fields.Binary(copy=False, attachment=True)

@@ -76,6 +76,13 @@ class ProductTemplate(models.Model):
         default=12,
         help="Length of the contracts this product sells.",
     )
+    aftersales_maintenance_step_ids = fields.One2many(
+        "aftersales.maintenance.step",
+        "product_tmpl_id",
+        string="Maintenance Programme",
+        help="The maintenance steps of the product's units (保养周期): each falls "
+        "due after its months or its meter interval.",
+    )
     aftersales_spec_grade = fields.Integer(
         string="Specification Grade",
         help="The model's specification class (规格型号档次): a loaner for a faulty "

@@ -19,6 +19,7 @@ class ResCompany(models.Model):
         "aftersales_extension_days": (None, 3650),
         "aftersales_loaner_hours": (None, 8760),
         "aftersales_visit_lead_days": (None, 366),
+        "aftersales_maintenance_reminder_days": (None, 366),
         "aftersales_repeat_fault_days": (None, 3650),
         "aftersales_qualification_months": (None, 120),
         "aftersales_complaint_answer_hours": (None, 720),
@@ -121,6 +122,12 @@ class ResCompany(models.Model):
         help="Days ahead that a follow-up plan's visits and calls are created for "
         "the engineer.",
     )
+    aftersales_maintenance_reminder_days = fields.Integer(
+        string="Maintenance Reminder (Days Before)",
+        default=14,
+        help="Days before a unit's maintenance falls due that its customer is "
+        "reminded (提醒客户进行定期保养).",
+    )
     aftersales_repeat_fault_days = fields.Integer(
         string="Repeat Fault Window (Days)",
         default=90,
@@ -185,6 +192,7 @@ class ResCompany(models.Model):
         "aftersales_qualification_months",
         "aftersales_loaner_hours",
         "aftersales_visit_lead_days",
+        "aftersales_maintenance_reminder_days",
         "aftersales_repeat_fault_days",
         "aftersales_spare_floor_percent",
         "aftersales_renewal_notice_days",
@@ -224,6 +232,13 @@ class ResCompany(models.Model):
             if company.aftersales_visit_lead_days < 0:
                 raise ValidationError(
                     _("Visits are scheduled zero or more days ahead (for example 7).")
+                )
+            if company.aftersales_maintenance_reminder_days < 0:
+                raise ValidationError(
+                    _(
+                        "Customers are reminded of maintenance zero or more days "
+                        "before it falls due (for example 14)."
+                    )
                 )
             if company.aftersales_loaner_hours <= 0:
                 raise ValidationError(

@@ -52,6 +52,9 @@ class ResConfigSettings(models.TransientModel):
     aftersales_visit_lead_days = fields.Integer(
         related="company_id.aftersales_visit_lead_days", readonly=False
     )
+    aftersales_maintenance_reminder_days = fields.Integer(
+        related="company_id.aftersales_maintenance_reminder_days", readonly=False
+    )
     aftersales_loaner_hours = fields.Integer(
         related="company_id.aftersales_loaner_hours", readonly=False
     )

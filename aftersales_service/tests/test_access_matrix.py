@@ -389,6 +389,29 @@ MATRIX = {
         "----",
         "----",
     ),
+    # M1: the maintenance programme is the managers'; every employee reads it.
+    "aftersales.maintenance.step": (
+        "r---",
+        "r---",
+        "rwcu",
+        "r---",
+        "r---",
+        "r---",
+        "r---",
+        "----",
+    ),
+    # M1: engineers enter meter readings, the back office corrects them;
+    # customers enter theirs through the portal's unit page only.
+    "aftersales.meter.reading": (
+        "r-c-",
+        "rwc-",
+        "rwcu",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "----",
+    ),
     # Sent notices are the record of what the customer got: nobody edits them.
     "aftersales.warranty.notice": (
         "----",

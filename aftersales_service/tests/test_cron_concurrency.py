@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.fields import Domain
 from odoo.tests import TransactionCase
 
@@ -623,3 +623,114 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 [("model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
             ).unlink()
             cr.execute("DELETE FROM aftersales_complaint WHERE id IN %s", [tuple(ids)])
+
+    def test_maintenance_visits(self):
+        """M1: units due for maintenance, taken two at a time by two runs:
+        each unit gets its maintenance visit and its reminder exactly once."""
+        ids = self._committed_maintenance_units()
+        Lot = type(self.env["stock.lot"])
+        due_domain = Lot._maintenance_due_domain
+
+        def only_the_race(self):
+            return [*due_domain(self), ("id", "in", ids)]
+
+        with patch.object(Lot, "_maintenance_due_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "stock.lot",
+                "_cron_schedule_maintenance",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        self.assertEqual(sorted(claimed["first"] + claimed["second"]), sorted(ids))
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            visits = env["aftersales.inspection"].search(
+                [("maintenance_lot_id", "in", ids)]
+            )
+            self.assertEqual(sorted(visits.maintenance_lot_id.ids), sorted(ids))
+            self.assertEqual(len(visits), len(ids))
+            mails = env["mail.mail"]._read_group(
+                [("model", "=", "stock.lot"), ("res_id", "in", ids)],
+                ["res_id"],
+                ["__count"],
+            )
+            self.assertEqual(sorted(mails), [(lot_id, 1) for lot_id in sorted(ids)])
+
+    def _committed_maintenance_units(self):
+        """Five units of the race customer's first contract whose meters
+        passed their maintenance interval yesterday; the contract's
+        follow-up plan is approved."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            product = env["product.product"].create(
+                {
+                    "name": "Race Maintained Cabinet",
+                    "type": "consu",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "aftersales_maintenance_step_ids": [
+                        Command.create(
+                            {
+                                "name": "Race maintenance",
+                                "interval_months": 6,
+                                "interval_meter": 20,
+                            }
+                        )
+                    ],
+                }
+            )
+            lots = env["stock.lot"].create(
+                [{"name": f"RACE-MNT-{n}", "product_id": product.id} for n in range(5)]
+            )
+            today = fields.Date.context_today(product)
+            env["aftersales.meter.reading"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "value": value,
+                        "reading_date": today - timedelta(days=days),
+                    }
+                    for lot in lots
+                    for value, days in ((0, 10), (200, 1))
+                ]
+            )
+            contract = env["aftersales.contract"].browse(self.contract_ids[0])
+            contract.lot_ids = [Command.set(lots.ids)]
+            plan = env["aftersales.followup.plan"].create(
+                {
+                    "contract_id": contract.id,
+                    "engineer_id": env.ref("base.user_admin").id,
+                    "pre_expiry_days": 10,
+                }
+            )
+            plan.action_submit()
+            plan.approved_by = "Race"
+            plan.action_approve()
+        self.addCleanup(self._remove_maintenance, product.id, lots.ids, plan.id)
+        return lots.ids
+
+    def _remove_maintenance(self, product_id, lot_ids, plan_id):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            visits = env["aftersales.inspection"].search([("plan_id", "=", plan_id)])
+            for model, ids in (
+                ("stock.lot", lot_ids),
+                ("aftersales.inspection", visits.ids),
+            ):
+                where = [("res_model", "=", model), ("res_id", "in", ids)]
+                env["mail.activity"].search(where).unlink()
+                env["mail.followers"].search(where).unlink()
+                for message_model in ("mail.mail", "mail.message"):
+                    env[message_model].search(
+                        [("model", "=", model), ("res_id", "in", ids)]
+                    ).unlink()
+            visits.unlink()
+            # Approved plans stay on file for users.
+            cr.execute("DELETE FROM aftersales_followup_plan WHERE id = %s", [plan_id])
+            env["aftersales.contract"].browse(self.contract_ids[0]).lot_ids = [
+                Command.clear()
+            ]
+            env["stock.lot"].browse(lot_ids).unlink()
+            env["product.product"].browse(product_id).unlink()

@@ -16,6 +16,7 @@ EXPECTED = {
     "aftersales.qualification": {"employee_categ_uniq"},
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
+    "aftersales.meter.reading": {"lot_date_idx"},
     "stock.lot": {"aftersales_name_index"},
     "aftersales.project": {"sale_order_unique"},
     "aftersales.project.document": {"previous_unique"},
