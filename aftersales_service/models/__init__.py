@@ -3,6 +3,8 @@ from . import aftersales_integrity_mixin
 from . import aftersales_response_clock_mixin
 from . import aftersales_archive_mixin
 from . import aftersales_approval_mixin
+from . import aftersales_campaign_unit_mixin
+from . import aftersales_campaign_dispatch_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template
@@ -50,3 +52,7 @@ from . import tier_review
 from . import ir_http
 from . import aftersales_qualification
 from . import product_category
+from . import aftersales_campaign
+from . import aftersales_campaign_notice
+from . import aftersales_campaign_line
+from . import aftersales_unit_version

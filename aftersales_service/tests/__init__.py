@@ -41,3 +41,4 @@ from . import test_satisfaction_survey
 from . import test_qualification
 from . import test_complaint
 from . import test_availability
+from . import test_campaign
