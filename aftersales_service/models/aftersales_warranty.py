@@ -707,7 +707,6 @@ class AftersalesWarranty(models.Model):
             ),
         )
 
-    @workflow_step
     def _acceptance_blockers(self):
         """Return what still stands between these units and their acceptance,
         one sentence per unit and reason, naming the unit. Empty when all of
@@ -715,6 +714,7 @@ class AftersalesWarranty(models.Model):
         handover) adds its reasons here."""
         return []
 
+    @workflow_step
     def record_acceptance(self, acceptance_date, accepted_by, reference=False):
         """Record the customer's acceptance of these units and start their
         warranties. All of them are accepted, or none."""
