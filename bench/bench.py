@@ -1001,7 +1001,7 @@ class Bench:
                         "title": f"Bench firmware {size}",
                         "kind": "firmware",
                         "product_id": product.id,
-                        "notice": "<p>Firmware 2.0 fixes the clock drift.</p>",
+                        "notice": "Firmware 2.0 fixes the clock drift.",
                     }
                 )
                 env.cr.commit()

@@ -546,7 +546,7 @@ class Soak:
                     "title": "Soak firmware 2.0",
                     "kind": "firmware",
                     "product_id": product.id,
-                    "notice": "<p>Firmware 2.0</p>",
+                    "notice": "Firmware 2.0",
                 }
             )
             campaign.action_launch()

@@ -1374,7 +1374,7 @@ def test_product_change_campaign(world):
             "product_id": product,
             "version_condition": "3.0",
             "target_version": "3.1",
-            "notice": "<p>Firmware 3.1</p>",
+            "notice": "Firmware 3.1",
         },
     )
     assert "comes before the first" in manager.refused(

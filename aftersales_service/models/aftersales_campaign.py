@@ -115,10 +115,9 @@ class AftersalesCampaign(models.Model):
         "discontinuation marks the product discontinued and links these "
         "substitutes to it (L5); expiry notices quote them.",
     )
-    notice = fields.Html(
+    notice = fields.Text(
         string="Notice Text",
         translate=True,
-        sanitize_style=True,
         help="What customers are told, in each language (switch the language to "
         "write the Chinese or the English text).",
     )
@@ -151,12 +150,6 @@ class AftersalesCampaign(models.Model):
     planned_count = fields.Integer(string="Planned", compute="_compute_counts")
     done_count = fields.Integer(string="Done", compute="_compute_counts")
     declined_count = fields.Integer(string="Declined", compute="_compute_counts")
-
-    _serial_range = models.Constraint(
-        "CHECK (serial_from IS NULL OR serial_to IS NULL "
-        'OR serial_to COLLATE "C" >= serial_from COLLATE "C")',
-        "The last serial number of a campaign comes before its first; swap them.",
-    )
 
     def _compute_counts(self):
         lines = self.env["aftersales.campaign.line"]._read_group(

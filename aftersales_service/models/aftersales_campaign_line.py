@@ -1,5 +1,6 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 from .aftersales_campaign import VERSION_KINDS
 from .aftersales_integrity_mixin import workflow_step
@@ -205,7 +206,7 @@ class AftersalesCampaignLine(models.Model):
                         title=campaign.title,
                         unit=self.lot_id.name,
                     ),
-                    "description": campaign.notice,
+                    "description": plaintext2html(campaign.notice or ""),
                     "partner_id": contact.id,
                     "lot_id": self.lot_id.id,
                     "company_id": self.company_id.id,

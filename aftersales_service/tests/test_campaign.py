@@ -26,7 +26,7 @@ class CampaignCase(AftersalesCase):
                 "email": "water@example.com",
             }
         )
-        cls.customer.email = "port@example.com"
+        cls.customer.write({"email": "port@example.com", "lang": "en_US"})
         port = cls._accepted_warranties(
             cls.rtu, ["RTU-001", "RTU-002", "RTU-003"], days_ago=30
         )
@@ -67,11 +67,11 @@ class CampaignCase(AftersalesCase):
                 "version_condition": "1.0",
                 "target_version": "1.1",
                 "quote_product_id": self.update_service.id,
-                "notice": "<p>Firmware 1.1 fixes the clock drift.</p>",
+                "notice": "Firmware 1.1 fixes the clock drift.",
                 **values,
             }
         )
-        campaign.with_context(lang="zh_CN").notice = "<p>固件1.1修复了时钟漂移。</p>"
+        campaign.with_context(lang="zh_CN").notice = "固件1.1修复了时钟漂移。"
         return campaign
 
     def _launched(self, **values):
@@ -88,7 +88,8 @@ class TestCampaignLaunch(CampaignCase):
         campaign = self._launched()
         # RTU-003 runs 0.9: the campaign is for units on 1.0.
         self.assertEqual(
-            campaign.line_ids.lot_id.mapped("name"), ["RTU-001", "RTU-002", "RTU-004"]
+            sorted(campaign.line_ids.lot_id.mapped("name")),
+            ["RTU-001", "RTU-002", "RTU-004"],
         )
         self.assertEqual(campaign.state, "launched")
         self.assertEqual(campaign.launched_by_id, self.users["manager"])
@@ -96,7 +97,10 @@ class TestCampaignLaunch(CampaignCase):
         notices = campaign.notice_ids
         self.assertEqual(notices.partner_id, self.customer | self.other_customer)
         port = notices.filtered(lambda n: n.partner_id == self.customer)
-        self.assertEqual(port.line_ids.lot_id.mapped("name"), ["RTU-001", "RTU-002"])
+        self.assertEqual(
+            sorted(port.line_ids.lot_id.mapped("name")),
+            ["RTU-001", "RTU-002"],
+        )
 
         self.env["aftersales.campaign.notice"]._cron_send_notices()
         self.assertEqual(set(notices.mapped("state")), {"sent"})
@@ -130,7 +134,8 @@ class TestCampaignLaunch(CampaignCase):
             serial_from="RTU-002", serial_to="RTU-004", version_condition=False
         )
         self.assertEqual(
-            campaign.line_ids.lot_id.mapped("name"), ["RTU-002", "RTU-003", "RTU-004"]
+            sorted(campaign.line_ids.lot_id.mapped("name")),
+            ["RTU-002", "RTU-003", "RTU-004"],
         )
 
     def test_launching_is_set_based(self):
@@ -198,7 +203,7 @@ class TestCampaignBadInput(CampaignCase):
         with self.assertRaisesRegex(UserError, "set by its actions"):
             line.with_user(back_office).write({"state": "done"})
         with self.assertRaisesRegex(UserError, "set by its actions"):
-            campaign.write({"state": "draft"})
+            campaign.with_user(self.users["manager"]).write({"state": "draft"})
         with self.assertRaisesRegex(UserError, "kept on file"):
             campaign.unlink()
         with self.assertRaisesRegex(UserError, "kept on file"):
@@ -295,6 +300,7 @@ class TestCampaignWork(CampaignCase):
         self.assertEqual(line.state, "done")
         self.assertEqual(line.done_version, "1.1")
         self.assertEqual(line.done_by_id, engineer)
+        campaign.invalidate_recordset(["done_count"])
         self.assertEqual(campaign.done_count, 1)
 
     def test_done_and_declined_by_the_back_office(self):
@@ -382,13 +388,16 @@ class TestCampaignAccess(CampaignCase):
         port_notices = Notice.with_user(self.portal_port).search([])
         self.assertEqual(port_notices.partner_id, self.customer)
         lines = self.env["aftersales.campaign.line"].with_user(self.portal_port)
-        self.assertEqual(lines.search([]).lot_id.mapped("name"), ["RTU-001", "RTU-002"])
+        self.assertEqual(
+            sorted(lines.search([]).lot_id.mapped("name")),
+            ["RTU-001", "RTU-002"],
+        )
         self.assertEqual(
             self.env["aftersales.campaign"].with_user(self.portal_port).search([]),
             campaign,
         )
         water = Notice.with_user(self.portal_water).search([])
-        self.assertEqual(water.line_ids.lot_id.mapped("name"), ["RTU-004"])
+        self.assertEqual(sorted(water.line_ids.lot_id.mapped("name")), ["RTU-004"])
         with self.assertRaises(AccessError):
             (Notice.browse(water.id) | port_notices).with_user(
                 self.portal_port

@@ -703,7 +703,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 {
                     "title": "Race firmware",
                     "product_id": product.id,
-                    "notice": "<p>Race firmware</p>",
+                    "notice": "Race firmware",
                 }
             )
             campaign.action_launch()

@@ -17,7 +17,6 @@ EXPECTED = {
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
     "stock.lot": {"aftersales_name_index"},
-    "aftersales.campaign": {"serial_range"},
     "aftersales.campaign.line": {"unit_once", "campaign_state_index"},
     "aftersales.campaign.notice": {"customer_once"},
 }
