@@ -27,6 +27,8 @@ SELECTION_FIELDS = (
     "version_condition",
     "company_id",
 )
+# What the customers were sent with the selection: kept as sent.
+SENT_FIELDS = ("notice", "substitute_ids")
 
 
 class AftersalesCampaign(models.Model):
@@ -194,14 +196,15 @@ class AftersalesCampaign(models.Model):
                 )
 
     def write(self, vals):
-        changed = set(vals) & set(SELECTION_FIELDS)
+        changed = set(vals) & {*SELECTION_FIELDS, *SENT_FIELDS}
         launched = self.filtered(lambda c: c.state != "draft")
         if changed and launched:
             raise UserError(
                 _(
                     "Campaign %(name)s is launched: its units were selected and "
-                    "their customers told. Its selection (%(fields)s) can't change; "
-                    "start a new campaign for other units.",
+                    "their customers told. Its selection and what they were sent "
+                    "(%(fields)s) can't change; start a new campaign for other "
+                    "units or another notice.",
                     name=launched[0].name,
                     fields=format_list(
                         self.env,
@@ -299,26 +302,28 @@ class AftersalesCampaign(models.Model):
         )
 
     def _select_units(self):
-        """Insert the campaign's units, its customers' notices and the link
-        between them, in three statements."""
+        """Insert the campaign's customers' notices, then its units, each
+        with its notice: two statements whatever the number of units."""
         self.ensure_one()
         self.env.flush_all()
         cr = self.env.cr
-        uid = self.env.uid
+        values = {
+            "campaign": self.id,
+            "company": self.company_id.id,
+            "uid": self.env.uid,
+            "units": self._unit_selection_sql(),
+        }
         cr.execute(
             SQL(
-                """INSERT INTO aftersales_campaign_line
-                        (campaign_id, lot_id, partner_id, company_id, state,
+                """INSERT INTO aftersales_campaign_notice
+                        (campaign_id, partner_id, company_id, state,
                          create_uid, write_uid, create_date, write_date)
-                   SELECT %(campaign)s, units.id, units.partner_id, %(company)s,
-                          'to_notify', %(uid)s, %(uid)s, now() at time zone 'UTC',
+                   SELECT DISTINCT %(campaign)s, units.partner_id, %(company)s,
+                          'pending', %(uid)s, %(uid)s, now() at time zone 'UTC',
                           now() at time zone 'UTC'
                      FROM (%(units)s) AS units(id, partner_id)
-              ON CONFLICT (campaign_id, lot_id) DO NOTHING""",
-                campaign=self.id,
-                company=self.company_id.id,
-                uid=uid,
-                units=self._unit_selection_sql(),
+              ON CONFLICT (campaign_id, partner_id) DO NOTHING""",
+                **values,
             )
         )
         if not cr.rowcount:
@@ -333,29 +338,18 @@ class AftersalesCampaign(models.Model):
             )
         cr.execute(
             SQL(
-                """INSERT INTO aftersales_campaign_notice
-                        (campaign_id, partner_id, company_id, state,
-                         create_uid, write_uid, create_date, write_date)
-                   SELECT DISTINCT %(campaign)s, partner_id, %(company)s, 'pending',
-                          %(uid)s, %(uid)s, now() at time zone 'UTC',
-                          now() at time zone 'UTC'
-                     FROM aftersales_campaign_line
-                    WHERE campaign_id = %(campaign)s
-              ON CONFLICT (campaign_id, partner_id) DO NOTHING""",
-                campaign=self.id,
-                company=self.company_id.id,
-                uid=uid,
-            )
-        )
-        cr.execute(
-            SQL(
-                """UPDATE aftersales_campaign_line line
-                      SET notice_id = notice.id
-                     FROM aftersales_campaign_notice notice
-                    WHERE line.campaign_id = %(campaign)s
-                      AND notice.campaign_id = %(campaign)s
-                      AND notice.partner_id = line.partner_id""",
-                campaign=self.id,
+                """INSERT INTO aftersales_campaign_line
+                        (campaign_id, lot_id, partner_id, notice_id, company_id,
+                         state, create_uid, write_uid, create_date, write_date)
+                   SELECT %(campaign)s, units.id, units.partner_id, notice.id,
+                          %(company)s, 'to_notify', %(uid)s, %(uid)s,
+                          now() at time zone 'UTC', now() at time zone 'UTC'
+                     FROM (%(units)s) AS units(id, partner_id)
+                     JOIN aftersales_campaign_notice notice
+                       ON notice.campaign_id = %(campaign)s
+                      AND notice.partner_id = units.partner_id
+              ON CONFLICT (campaign_id, lot_id) DO NOTHING""",
+                **values,
             )
         )
         self.env["aftersales.campaign.line"].invalidate_model()

@@ -30,6 +30,19 @@ class AftersalesCampaignDispatchMixin(models.AbstractModel):
         "Finishing the order records it in the unit's version history.",
     )
 
+    def write(self, vals):
+        finished = self.filtered(lambda d: d.state in ("done", "signed", "cancelled"))
+        if finished and "installed_version" in vals:
+            raise UserError(
+                _(
+                    "Dispatch order %(name)s is finished: the version it installed "
+                    "is in the unit's history. Record a new version on the unit "
+                    "instead.",
+                    name=finished[0].name,
+                )
+            )
+        return super().write(vals)
+
     def _check_campaign_version(self):
         missing = self.filtered(
             lambda d: (

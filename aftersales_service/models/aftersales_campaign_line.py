@@ -70,7 +70,7 @@ class AftersalesCampaignLine(models.Model):
         readonly=True,
     )
     state = fields.Selection(
-        LINE_STATES, string="Status", default="to_notify", required=True, index=True
+        LINE_STATES, string="Status", default="to_notify", required=True
     )
     installed_version = fields.Char(
         related="lot_id.aftersales_version", string="Installed Version"
@@ -110,7 +110,19 @@ class AftersalesCampaignLine(models.Model):
         "UNIQUE (campaign_id, lot_id)",
         "A unit is listed once per campaign.",
     )
-    _campaign_state_index = models.Index("(campaign_id, state)")
+
+    def write(self, vals):
+        closed = self.filtered(lambda line: line.state in ("done", "declined"))
+        if closed and {"done_version", "decline_reason"} & set(vals):
+            raise UserError(
+                _(
+                    "Unit %(unit)s (%(campaign)s) is done or declined: its version "
+                    "and reason are kept as recorded.",
+                    unit=closed[0].lot_id.name,
+                    campaign=closed[0].campaign_id.name,
+                )
+            )
+        return super().write(vals)
 
     @api.depends("campaign_id.name", "lot_id.name")
     def _compute_display_name(self):

@@ -82,6 +82,22 @@ class CampaignCase(AftersalesCase):
     def _line(self, campaign, serial):
         return campaign.line_ids.filtered(lambda line: line.lot_id.name == serial)
 
+    def _on_site(self, line):
+        """Plan ``line``'s unit and send the engineer: their dispatch order,
+        on site."""
+        line.with_user(self.users["back_office"]).action_plan()
+        dispatch = line.dispatch_id
+        dispatch.write(
+            {
+                "engineer_ids": [Command.set(self.users["engineer"].ids)],
+                "expected_arrival": fields.Datetime.now() + timedelta(hours=1),
+            }
+        )
+        dispatch.action_dispatch()
+        dispatch = dispatch.with_user(self.users["engineer"])
+        dispatch.action_arrive()
+        return dispatch
+
 
 class TestCampaignLaunch(CampaignCase):
     def test_launch_selects_the_units_and_tells_each_customer_once(self):
@@ -270,18 +286,8 @@ class TestCampaignWork(CampaignCase):
     def test_the_dispatch_that_updates_the_unit_records_its_version(self):
         campaign = self._launched()
         line = self._line(campaign, "RTU-001")
-        line.with_user(self.users["back_office"]).action_plan()
         engineer = self.users["engineer"]
-        dispatch = line.dispatch_id
-        dispatch.write(
-            {
-                "engineer_ids": [Command.set(engineer.ids)],
-                "expected_arrival": fields.Datetime.now() + timedelta(hours=1),
-            }
-        )
-        dispatch.action_dispatch()
-        dispatch = dispatch.with_user(engineer)
-        dispatch.action_arrive()
+        dispatch = self._on_site(line)
         dispatch.write(
             {"action_ids": [Command.create({"content": "Flashed firmware 1.1"})]}
         )
@@ -402,3 +408,32 @@ class TestCampaignAccess(CampaignCase):
             (Notice.browse(water.id) | port_notices).with_user(
                 self.portal_port
             ).check_access("read")
+
+
+class TestCampaignKeptAsSent(CampaignCase):
+    def test_what_was_sent_and_recorded_stays(self):
+        campaign = self._launched()
+        with self.assertRaisesRegex(UserError, "can't change"):
+            campaign.notice = "Something else"
+        back_office = self.users["back_office"]
+        line = self._line(campaign, "RTU-002").with_user(back_office)
+        line.done_version = "1.1"
+        line.action_done()
+        with self.assertRaisesRegex(UserError, "kept as recorded"):
+            line.done_version = "1.2"
+        self.assertEqual(line.lot_id.aftersales_version, "1.1")
+
+    def test_a_finished_dispatch_keeps_the_version_it_installed(self):
+        campaign = self._launched()
+        line = self._line(campaign, "RTU-001")
+        dispatch = self._on_site(line)
+        dispatch.write(
+            {
+                "installed_version": "1.1",
+                "action_ids": [Command.create({"content": "Flashed 1.1"})],
+            }
+        )
+        dispatch.action_finish()
+        with self.assertRaisesRegex(UserError, "is finished"):
+            dispatch.installed_version = "1.2"
+        self.assertEqual(line.lot_id.aftersales_version, "1.1")

@@ -17,7 +17,7 @@ EXPECTED = {
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
     "stock.lot": {"aftersales_name_index"},
-    "aftersales.campaign.line": {"unit_once", "campaign_state_index"},
+    "aftersales.campaign.line": {"unit_once"},
     "aftersales.campaign.notice": {"customer_once"},
 }
 
