@@ -218,7 +218,10 @@ class AftersalesCampaignLine(models.Model):
                         title=campaign.title,
                         unit=self.lot_id.name,
                     ),
-                    "description": plaintext2html(campaign.notice or ""),
+                    # The customer reads the request: in their language.
+                    "description": plaintext2html(
+                        campaign.with_context(lang=contact.lang).notice or ""
+                    ),
                     "partner_id": contact.id,
                     "lot_id": self.lot_id.id,
                     "company_id": self.company_id.id,

@@ -268,6 +268,8 @@ class TestCampaignWork(CampaignCase):
         self.assertEqual(order.partner_id, self.other_customer)
         self.assertEqual(order.order_line.product_id, self.update_service)
         self.assertIn("RTU-004", order.order_line.name)
+        # The water works reads its request in Chinese.
+        self.assertIn("固件1.1修复了时钟漂移", not_covered.ticket_id.description)
         for line in lines:
             self.assertEqual(line.ticket_id.lot_id, line.lot_id)
             self.assertEqual(line.dispatch_id.ticket_id, line.ticket_id)
