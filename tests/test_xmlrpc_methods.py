@@ -1332,6 +1332,7 @@ def test_complaint(world):
     ("aftersales.campaign", "action_launch"),
     ("aftersales.campaign", "action_open_lines"),
     ("aftersales.campaign", "action_close"),
+    ("aftersales.campaign.line", "write"),
     ("aftersales.campaign.line", "action_plan"),
     ("aftersales.campaign.line", "action_done"),
     ("aftersales.campaign.line", "action_decline"),
@@ -1408,6 +1409,9 @@ def test_product_change_campaign(world):
         "aftersales.campaign.line", "write", [first], {"done_version": "3.1"}
     )
     assert back_office.call("aftersales.campaign.line", "action_done", [first]) is True
+    assert "kept as recorded" in back_office.refused(
+        "aftersales.campaign.line", "write", [first], {"done_version": "3.2"}
+    )
     assert "Why Declined" in back_office.refused(
         "aftersales.campaign.line", "action_decline", [second]
     )
