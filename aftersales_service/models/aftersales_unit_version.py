@@ -60,6 +60,7 @@ class AftersalesUnitVersion(models.Model):
             return super().create(vals_list)
 
     def write(self, vals):
+        self._check_workflow_fields([vals])
         if set(vals) - {"note"}:
             raise UserError(
                 _(
