@@ -27,6 +27,7 @@
     "data": [
         "security/aftersales_security.xml",
         "security/ir.model.access.csv",
+        "security/aftersales_campaign_security.xml",
         "data/ir_sequence_data.xml",
         "data/aftersales_service_level_data.xml",
         "data/mail_activity_type_data.xml",
@@ -62,6 +63,9 @@
         "report/aftersales_analysis_reports.xml",
         "report/aftersales_analysis_templates.xml",
         "data/aftersales_analysis_data.xml",
+        "report/aftersales_campaign_reports.xml",
+        "report/aftersales_campaign_templates.xml",
+        "data/aftersales_campaign_data.xml",
         "data/aftersales_satisfaction_data.xml",
         "views/aftersales_warranty_views.xml",
         "views/aftersales_part_warranty_views.xml",
@@ -110,6 +114,10 @@
         "views/product_template_views.xml",
         "views/stock_lot_views.xml",
         "views/res_config_settings_views.xml",
+        "views/aftersales_campaign_notice_views.xml",
+        "views/aftersales_campaign_line_views.xml",
+        "views/aftersales_campaign_views.xml",
+        "views/aftersales_unit_version_views.xml",
         "views/aftersales_menus.xml",
     ],
     "assets": {

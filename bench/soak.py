@@ -4,19 +4,22 @@ batch, run it again, and prove that nothing was done twice or left out.
 
 Usage: python3 bench/soak.py ODOO_CONF [--db NAME] [--contracts N] [--plans M]
                              [--units U] [--complaints C] [--maintained K]
+                             [--campaign-units L]
 
 1. Creates the database from scratch (aftersales_service, no demo data).
 2. Seeds it through the ORM: N running contracts whose renewal notice is due
    today, M approved follow-up plans with visits due, U accepted units
    whose own warranty's renewal notice is due, and C complaints late for
    both their answer and their resolution; just before its job, K units
-   whose maintenance is due, under a contract with an approved plan.
+   whose maintenance is due, under a contract with an approved plan; and a
+   product change campaign launched over L units of L/10 customers, its
+   notices still to send.
    Each contract's customer is due the period's satisfaction survey.
 3. For each job (renewal notices, follow-up visits, unit notices, satisfaction
-   surveys, complaint escalations, maintenance reminders and visits): runs
-   the method its scheduled action calls in an Odoo shell, kills that process
-   as soon as the first batch is committed, runs it again to the end, and
-   counts in SQL what each contract, plan and unit got.
+   surveys, complaint escalations, maintenance reminders and visits,
+   campaign notices): runs the method its scheduled action calls in an Odoo
+   shell, kills that process as soon as the first batch is committed, runs it
+   again to the end, and counts in SQL what each contract, plan and unit got.
 4. Prints a markdown report and writes it to bench/SOAK.md. Exit status 1 when
    a check fails.
 
@@ -122,6 +125,15 @@ MAINTENANCE_TRACES = {
         SELECT count(*) FROM mail_mail mm
           JOIN mail_message m ON m.id = mm.mail_message_id
          WHERE m.model = 'stock.lot' AND m.res_id = c.id""",
+    "campaigns": {
+        "title": "Product change campaign notices",
+        "call": 'env["aftersales.campaign.notice"]._cron_send_notices',
+        "cron": "aftersales_service.ir_cron_campaign_notices",
+        "batch": 200,
+        "unit": "customers",
+        "progress": """SELECT count(*) FROM aftersales_campaign_notice
+                        WHERE state = 'sent'""",
+    },
 }
 
 # What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
@@ -222,6 +234,18 @@ COMPLAINT_TRACES = {
         SELECT count(*) FROM mail_message m
          WHERE m.model = 'aftersales.complaint' AND m.res_id = c.id
            AND m.body LIKE '%%Response time missed%%'""",
+}
+# What a campaign notice ``c`` leaves: one mail to its customer, and all its
+# units marked notified (0 units left to notify).
+CAMPAIGN_TRACES = {
+    "mail to the customer": """
+        SELECT count(*) FROM mail_mail mm
+          JOIN mail_message m ON m.id = mm.mail_message_id
+         WHERE m.model = 'aftersales.campaign.notice' AND m.res_id = c.id""",
+    "sent once, units notified": """
+        SELECT count(*) WHERE c.state = 'sent' AND c.sent_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM aftersales_campaign_line l
+                            WHERE l.notice_id = c.id AND l.state = 'to_notify')""",
 }
 VISITS = "SELECT plan_id, period, count(*) FROM aftersales_inspection GROUP BY 1, 2"
 ACTIVITIES_PER_VISIT = """
@@ -586,6 +610,53 @@ class Soak:
                 )
             return ids
 
+    def seed_campaign(self, units):
+        """A firmware campaign launched over ``units`` delivered units of
+        ``units / 10`` customers; return its notices' ids (one a customer)."""
+        with Registry(self.db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            context = env["res.users"].context_get()
+            env = env(context={**context, "tracking_disable": True})
+            customers = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Soak Campaign Customer {i}",
+                        "email": f"c{i}@example.com",
+                    }
+                    for i in range(max(units // 10, 1))
+                ]
+            )
+            product = env["product.product"].create(
+                {"name": "Soak Controller", "type": "consu", "tracking": "serial"}
+            )
+            lots = env["stock.lot"].create(
+                [
+                    {"name": f"SOAK-CTRL-{i:06d}", "product_id": product.id}
+                    for i in range(units)
+                ]
+            )
+            env["aftersales.warranty"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "partner_id": customers[i % len(customers)].id,
+                        "duration": 1,
+                        "period": "year",
+                    }
+                    for i, lot in enumerate(lots)
+                ]
+            )
+            campaign = env["aftersales.campaign"].create(
+                {
+                    "title": "Soak firmware 2.0",
+                    "kind": "firmware",
+                    "product_id": product.id,
+                    "notice": "Firmware 2.0",
+                }
+            )
+            campaign.action_launch()
+            return campaign.notice_ids.ids
+
     # Kill, restart ------------------------------------------------------------
 
     def run_killed_then_again(self, name, total):
@@ -806,6 +877,7 @@ def main():
     parser.add_argument("--units", type=int, default=3000)
     parser.add_argument("--complaints", type=int, default=1500)
     parser.add_argument("--maintained", type=int, default=1000)
+    parser.add_argument("--campaign-units", type=int, default=3000)
     args = parser.parse_args()
     # To be cut halfway, each job needs more than one batch.
     for option, count, job in (
@@ -817,6 +889,12 @@ def main():
     ):
         if count <= JOBS[job]["batch"]:
             parser.error(f"--{option} must exceed the batch size, {JOBS[job]['batch']}")
+    # Ten units a customer: the campaign's notices need more than one batch.
+    if args.campaign_units // 10 <= JOBS["campaigns"]["batch"]:
+        parser.error(
+            f"--campaign-units must exceed ten times the batch size, "
+            f"{10 * JOBS['campaigns']['batch']}"
+        )
     # One customer in ten contracts: the surveys need more than one batch too.
     if args.contracts // 10 <= JOBS["surveys"]["batch"]:
         parser.error(
@@ -837,6 +915,7 @@ def main():
         contract_ids, visits = soak.seed(args.contracts, args.plans)
         warranty_ids = soak.seed_units(args.units)
         complaint_ids = soak.seed_complaints(args.complaints)
+        campaign_notice_ids = soak.seed_campaign(args.campaign_units)
     at_kill, after = soak.run_killed_then_again("renewal", args.contracts)
     with soak.phase("renewal: checks"):
         duplicates = soak.check_notices(contract_ids)
@@ -877,6 +956,17 @@ def main():
         )
     size = f"{args.maintained} units due"
     jobs.append(("maintenance", size, at_kill, after, duplicates))
+    at_kill, after = soak.run_killed_then_again("campaigns", len(campaign_notice_ids))
+    with soak.phase("campaigns: checks"):
+        duplicates = soak.check_traces(
+            "campaigns",
+            "customer notice",
+            "aftersales_campaign_notice",
+            CAMPAIGN_TRACES,
+            campaign_notice_ids,
+        )
+    size = f"{args.campaign_units} units, {len(campaign_notice_ids)} customers"
+    jobs.append(("campaigns", size, at_kill, after, duplicates))
     soak.check_logs()
     soak.report(jobs)
     return 0 if all(ok for _label, ok in soak.checks) else 1

@@ -1644,3 +1644,109 @@ def test_pre_shipment_check(world):
         "stock.picking", "read", [picking], ["aftersales_checked_by_id"]
     )
     assert checked["aftersales_checked_by_id"][0] == user.uid
+
+
+# Product change campaigns (M2) ----------------------------------------------
+
+
+@covers(
+    ("aftersales.unit.version", "create"),
+    ("aftersales.unit.version", "write"),
+    ("aftersales.campaign", "create"),
+    ("aftersales.campaign", "write"),
+    ("aftersales.campaign", "action_launch"),
+    ("aftersales.campaign", "action_open_lines"),
+    ("aftersales.campaign", "action_close"),
+    ("aftersales.campaign.line", "write"),
+    ("aftersales.campaign.line", "action_plan"),
+    ("aftersales.campaign.line", "action_done"),
+    ("aftersales.campaign.line", "action_decline"),
+    ("stock.lot", "write"),
+    ("stock.lot", "action_open_aftersales_versions"),
+    ("stock.lot", "action_open_aftersales_campaigns"),
+)
+def test_product_change_campaign(world):
+    """The back office records what two units run; the service manager
+    launches a firmware campaign for them; the back office plans one, marks
+    it done with its new version and records the other declined."""
+    back_office, manager = world.back_office, world.manager
+    product = world.new_unit_product("Campaign Cabinet")
+    units = [world.delivered_unit(accepted=True, product=product) for __ in range(2)]
+    for unit in units:
+        back_office.call(
+            "aftersales.unit.version", "create", {"lot_id": unit, "version": "3.0"}
+        )
+    [change] = back_office.call(
+        "aftersales.unit.version", "search", [("lot_id", "=", units[0])]
+    )
+    assert back_office.call(
+        "aftersales.unit.version", "write", [change], {"note": "As delivered"}
+    )
+    assert "kept as it happened" in back_office.refused(
+        "aftersales.unit.version", "write", [change], {"version": "9"}
+    )
+    assert "installed version changes" in back_office.refused(
+        "stock.lot", "write", [units[0]], {"aftersales_version": "9"}
+    )
+    assert _is_action(
+        back_office.call("stock.lot", "action_open_aftersales_versions", [units[0]])
+    )
+    campaign = manager.call(
+        "aftersales.campaign",
+        "create",
+        {
+            "title": f"RPC firmware 3.1 {world.tag}",
+            "kind": "firmware",
+            "product_id": product,
+            "version_condition": "3.0",
+            "target_version": "3.1",
+            "notice": "Firmware 3.1",
+        },
+    )
+    assert "comes before the first" in manager.refused(
+        "aftersales.campaign",
+        "write",
+        [campaign],
+        {"serial_from": "Z", "serial_to": "A"},
+    )
+    # Only the service manager launches.
+    back_office.refused("aftersales.campaign", "action_launch", [campaign])
+    assert manager.call("aftersales.campaign", "action_launch", [campaign]) is True
+    assert "can't change" in manager.refused(
+        "aftersales.campaign", "write", [campaign], {"version_condition": "2"}
+    )
+    assert _is_action(
+        manager.call("aftersales.campaign", "action_open_lines", [campaign])
+    )
+    lines = back_office.call(
+        "aftersales.campaign.line", "search", [("campaign_id", "=", campaign)]
+    )
+    assert len(lines) == 2
+    assert _is_action(
+        back_office.call("stock.lot", "action_open_aftersales_campaigns", [units[0]])
+    )
+    first, second = lines
+    assert back_office.call("aftersales.campaign.line", "action_plan", [first]) is True
+    assert "version it now runs" in back_office.refused(
+        "aftersales.campaign.line", "action_done", [first]
+    )
+    assert back_office.call(
+        "aftersales.campaign.line", "write", [first], {"done_version": "3.1"}
+    )
+    assert back_office.call("aftersales.campaign.line", "action_done", [first]) is True
+    assert "kept as recorded" in back_office.refused(
+        "aftersales.campaign.line", "write", [first], {"done_version": "3.2"}
+    )
+    assert "Why Declined" in back_office.refused(
+        "aftersales.campaign.line", "action_decline", [second]
+    )
+    assert back_office.call(
+        "aftersales.campaign.line",
+        "write",
+        [second],
+        {"decline_reason": "Replacing it next year"},
+    )
+    assert (
+        back_office.call("aftersales.campaign.line", "action_decline", [second]) is True
+    )
+    assert manager.call("aftersales.campaign", "action_close", [campaign]) is True

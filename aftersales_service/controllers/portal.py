@@ -25,6 +25,7 @@ PORTAL_DOCUMENTS = {
     ),
     "complaints": ("aftersales.complaint", "id desc", []),
     "equipment-projects": ("aftersales.project", "id desc", []),
+    "campaigns": ("aftersales.campaign.notice", "sent_at desc, id desc", []),
 }
 # The printed form of each kind that has one.
 PORTAL_REPORTS = {
@@ -33,6 +34,7 @@ PORTAL_REPORTS = {
     "trainings": "aftersales_service.report_attendance",
     "analyses": "aftersales_service.report_fault_analysis",
     "complaints": "aftersales_service.report_complaint",
+    "campaigns": "aftersales_service.report_campaign_notice",
 }
 
 

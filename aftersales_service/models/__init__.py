@@ -5,6 +5,8 @@ from . import aftersales_archive_mixin
 from . import aftersales_approval_mixin
 from . import aftersales_warranty_start_mixin
 from . import aftersales_commissioning_spec_mixin
+from . import aftersales_campaign_unit_mixin
+from . import aftersales_campaign_dispatch_mixin
 from . import res_company
 from . import res_config_settings
 from . import product_template
@@ -69,3 +71,7 @@ from . import aftersales_commissioning_line
 from . import aftersales_spare_requisition
 from . import purchase_order
 from . import purchase_order_line
+from . import aftersales_campaign
+from . import aftersales_campaign_notice
+from . import aftersales_campaign_line
+from . import aftersales_unit_version

@@ -38,6 +38,7 @@ class AftersalesDispatch(models.Model):
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
         "aftersales.unrepairable.mixin",
+        "aftersales.campaign.dispatch.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -56,6 +57,7 @@ class AftersalesDispatch(models.Model):
         "signed_labour_policy",
         "signed_post_warranty_policy",
         *UNREPAIRABLE_FIELDS,
+        "campaign_line_id",
     )
 
     ticket_id = fields.Many2one(
@@ -77,6 +79,9 @@ class AftersalesDispatch(models.Model):
     )
     lot_id = fields.Many2one(
         related="ticket_id.lot_id", string="Unit", store=True, index="btree_not_null"
+    )
+    previous_version = fields.Char(
+        related="lot_id.aftersales_version", string="Installed Version"
     )
     engineer_ids = fields.Many2many(
         "res.users",
@@ -523,9 +528,11 @@ class AftersalesDispatch(models.Model):
                     name=missing[0].name,
                 )
             )
+        self._check_campaign_version()
         # The parts reserved for the work are used up on site.
         self.spare_request_ids._consume()
         self.write({"state": "done", "finished_at": fields.Datetime.now()})
+        self._record_campaign_versions()
         self.ticket_id.sudo().action_repaired()
         return True
 

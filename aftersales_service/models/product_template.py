@@ -124,6 +124,23 @@ class ProductTemplate(models.Model):
         help="Products or spare parts that replace this one.",
     )
 
+    aftersales_discontinuation_id = fields.Many2one(
+        "aftersales.campaign",
+        string="Discontinuation Notice",
+        compute="_compute_aftersales_discontinuation_id",
+        help="The campaign that told the customers this product is discontinued "
+        "(升级换代及淘汰); the expiry notices refer to it.",
+    )
+
+    def _compute_aftersales_discontinuation_id(self):
+        campaigns = self.env["aftersales.campaign"]._discontinuation_notices(
+            self.product_variant_ids
+        )
+        for template in self:
+            template.aftersales_discontinuation_id = campaigns.filtered(
+                lambda c, t=template: c.product_id.product_tmpl_id == t
+            )[:1]
+
     @api.onchange("warranty_tracked")
     def _onchange_warranty_tracked(self):
         if self.warranty_tracked and self.is_storable:

@@ -18,7 +18,11 @@ REPLACEMENT_REASONS = [
 
 class StockLot(models.Model):
     _name = "stock.lot"
-    _inherit = ["stock.lot", "aftersales.archive.mixin"]
+    _inherit = [
+        "stock.lot",
+        "aftersales.archive.mixin",
+        "aftersales.campaign.unit.mixin",
+    ]
 
     warranty_ids = fields.One2many("aftersales.warranty", "lot_id")
     warranty_id = fields.Many2one(

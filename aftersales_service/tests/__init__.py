@@ -49,3 +49,4 @@ from . import test_preshipment_check
 from . import test_spare_requisition
 from . import test_requisition_concurrency
 from . import test_maintenance
+from . import test_campaign

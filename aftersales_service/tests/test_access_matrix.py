@@ -19,6 +19,49 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # this further (own company, own orders, own customer); the tests of each
 # feature check those.
 MATRIX = {
+    # M2: the service manager launches campaigns; the back office plans and
+    # closes their units; engineers read them and record versions on their
+    # dispatch orders; customers read their own company's in the portal.
+    "aftersales.campaign": (
+        "r---",
+        "r---",
+        "rwcu",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.campaign.line": (
+        "r---",
+        "rw--",
+        "rw--",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.campaign.notice": (
+        "r---",
+        "r---",
+        "r---",
+        "----",
+        "r---",
+        "----",
+        "----",
+        "r---",
+    ),
+    "aftersales.unit.version": (
+        "r---",
+        "rwc-",
+        "rwc-",
+        "----",
+        "----",
+        "----",
+        "----",
+        "----",
+    ),
     # Q2: the back office registers complaints, managers may delete a new
     # one; customers read their own company's in the portal.
     "aftersales.complaint": (

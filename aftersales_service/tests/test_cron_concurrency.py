@@ -734,3 +734,125 @@ class TestTwoRunsShareTheWork(TransactionCase):
             ]
             env["stock.lot"].browse(lot_ids).unlink()
             env["product.product"].browse(product_id).unlink()
+
+    def test_campaign_notices(self):
+        """A campaign launched over five customers' units, its notices sent
+        two at a time by two runs: each customer gets one notice and one
+        mail, and each of their units is marked notified once."""
+        notice_ids = self._committed_campaign(5)
+        Notice = type(self.env["aftersales.campaign.notice"])
+        pending = Notice._pending_domain
+
+        def only_the_race(self):
+            return [*pending(self), ("id", "in", notice_ids)]
+
+        with patch.object(Notice, "_pending_domain", only_the_race):
+            claimed, meanwhile = self._race(
+                "aftersales.campaign.notice",
+                "_cron_send_notices",
+                "aftersales_locking",
+                batch_size=2,
+            )
+        self.assertTrue(meanwhile, "the second run waited for the first")
+        self.assertFalse(set(claimed["first"]) & set(claimed["second"]))
+        self.assertEqual(
+            sorted(claimed["first"] + claimed["second"]), sorted(notice_ids)
+        )
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT n.id, n.state, count(DISTINCT mm.id),
+                          count(DISTINCT l.id) FILTER (WHERE l.state = 'notified')
+                     FROM aftersales_campaign_notice n
+                     JOIN aftersales_campaign_line l ON l.notice_id = n.id
+                     LEFT JOIN mail_message m
+                       ON m.model = 'aftersales.campaign.notice' AND m.res_id = n.id
+                     LEFT JOIN mail_mail mm ON mm.mail_message_id = m.id
+                    WHERE n.id IN %s
+                 GROUP BY n.id, n.state""",
+                [tuple(notice_ids)],
+            )
+            self.assertEqual(
+                sorted(cr.fetchall()), [(n, "sent", 1, 2) for n in sorted(notice_ids)]
+            )
+
+    def _committed_campaign(self, customers):
+        """A firmware campaign launched over two units of each of
+        ``customers`` customers, committed; return its notices' ids."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Race Campaign Customer {n}",
+                        "email": f"rc{n}@example.com",
+                    }
+                    for n in range(customers)
+                ]
+            )
+            product = env["product.product"].create(
+                {"name": "Race Controller", "type": "consu", "tracking": "serial"}
+            )
+            self.addCleanup(self._remove_campaign, product.id, partners.ids)
+            lots = env["stock.lot"].create(
+                [
+                    {"name": f"RACE-CTRL-{n}", "product_id": product.id}
+                    for n in range(2 * customers)
+                ]
+            )
+            env["aftersales.warranty"].create(
+                [
+                    {
+                        "lot_id": lot.id,
+                        "partner_id": partners[n % customers].id,
+                        "duration": 1,
+                        "period": "year",
+                    }
+                    for n, lot in enumerate(lots)
+                ]
+            )
+            campaign = env["aftersales.campaign"].create(
+                {
+                    "title": "Race firmware",
+                    "product_id": product.id,
+                    "notice": "Race firmware",
+                }
+            )
+            campaign.action_launch()
+            return campaign.notice_ids.ids
+
+    def _remove_campaign(self, product_id, partner_ids):
+        """The race's campaign, its units, notices and mails."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            campaigns = env["aftersales.campaign"].search(
+                [("product_id", "=", product_id)]
+            )
+            notices = campaigns.notice_ids
+            for model, ids in (
+                (notices._name, notices.ids),
+                (campaigns._name, campaigns.ids),
+            ):
+                env["mail.mail"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.message"].search(
+                    [("model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+                env["mail.followers"].search(
+                    [("res_model", "=", model), ("res_id", "in", ids)]
+                ).unlink()
+            # Launched campaigns and their units are kept on file for users.
+            if campaigns:
+                cr.execute(
+                    "DELETE FROM aftersales_campaign WHERE id IN %s",
+                    [tuple(campaigns.ids)],
+                )
+            cr.execute(
+                "DELETE FROM aftersales_warranty WHERE lot_id IN"
+                " (SELECT id FROM stock_lot WHERE product_id = %s)",
+                [product_id],
+            )
+            env.invalidate_all()
+            env["stock.lot"].search([("product_id", "=", product_id)]).unlink()
+            env["product.product"].browse(product_id).unlink()
+            env["res.partner"].browse(partner_ids).unlink()

@@ -20,6 +20,8 @@ EXPECTED = {
     "stock.lot": {"aftersales_name_index"},
     "aftersales.project": {"sale_order_unique"},
     "aftersales.project.document": {"previous_unique"},
+    "aftersales.campaign.line": {"unit_once"},
+    "aftersales.campaign.notice": {"customer_once"},
 }
 
 
