@@ -18,6 +18,17 @@ class AftersalesApprovalMixin(models.AbstractModel):
     _state_from = ["draft"]
     _state_to = ["approved"]
     _cancel_state = "cancelled"
+    # The field of the user who asked for the document, who then can't
+    # approve it; False when anyone among the reviewers may.
+    _approval_requester_field = False
+
+    def _get_sequences_to_approve(self, user):
+        if (
+            self._approval_requester_field
+            and self[self._approval_requester_field] == user
+        ):
+            return []
+        return super()._get_sequences_to_approve(user)
 
     def validate_tier(self):
         self.ensure_one()

@@ -58,6 +58,33 @@ class AftersalesMeterReading(models.Model):
 
     _lot_date_idx = models.Index("(lot_id, reading_date DESC, id DESC)")
 
+    def _signed(self):
+        """The readings on a visit report or a dispatch order that the
+        customer signed: they are part of what was signed."""
+        return self.filtered(
+            lambda r: r.inspection_id.state == "done" or r.dispatch_id.state == "signed"
+        )
+
+    def write(self, vals):
+        signed = self._signed()
+        if signed:
+            raise UserError(
+                _(
+                    "Unit %(unit)s: the reading of %(date)s is on a signed report; "
+                    "enter a new reading instead of changing it.",
+                    unit=signed[0].lot_id.display_name,
+                    date=signed[0].reading_date,
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_signed(self):
+        self._refuse_unlink(
+            self._signed(),
+            _("it is on a signed report; enter a new reading instead."),
+        )
+
     @api.constrains("value", "reading_date", "meter_replaced", "lot_id")
     def _check_reading(self):
         today = fields.Date.context_today(self)

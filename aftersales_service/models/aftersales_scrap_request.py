@@ -17,6 +17,7 @@ class AftersalesScrapRequest(models.Model):
 
     _name = "aftersales.scrap.request"
     _description = "Scrap Request"
+    _approval_requester_field = "requester_id"
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
@@ -145,12 +146,6 @@ class AftersalesScrapRequest(models.Model):
                 )
 
     # Tier validation ----------------------------------------------------------
-
-    def _get_sequences_to_approve(self, user):
-        # Whoever asks for a scrap can't approve it.
-        if self.requester_id == user:
-            return []
-        return super()._get_sequences_to_approve(user)
 
     def write(self, vals):
         if FROZEN_FIELDS & set(vals) and self.filtered(lambda r: r.state != "draft"):

@@ -29,6 +29,7 @@ class AftersalesSpareRequisition(models.Model):
 
     _name = "aftersales.spare.requisition"
     _description = "Spare Purchase Requisition"
+    _approval_requester_field = "requester_id"
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
@@ -237,12 +238,6 @@ class AftersalesSpareRequisition(models.Model):
         )
 
     # Approval ---------------------------------------------------------------
-
-    def _get_sequences_to_approve(self, user):
-        # Whoever asks for the parts can't approve their purchase.
-        if self.requester_id == user:
-            return []
-        return super()._get_sequences_to_approve(user)
 
     def _check_reviewer(self):
         if not self.can_review:

@@ -20,6 +20,18 @@ CLAIM_ROWS = aftersales_locking.claim_rows
 HOLD = 20
 
 
+def forget_messages(env, model, ids):
+    """Remove what records ``ids`` of ``model`` left in the mail tables:
+    their mails, messages, activities and followers."""
+    where = [("res_model", "=", model), ("res_id", "in", ids)]
+    env["mail.activity"].search(where).unlink()
+    env["mail.followers"].search(where).unlink()
+    for message_model in ("mail.mail", "mail.message"):
+        env[message_model].search(
+            [("model", "=", model), ("res_id", "in", ids)]
+        ).unlink()
+
+
 class TestTwoRunsShareTheWork(TransactionCase):
     """Two runs of the same scheduled action at the same moment (two cron
     workers, or a manual run during the scheduled one), each in its own
@@ -80,15 +92,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 ("helpdesk.ticket", self.ticket_ids),
                 ("aftersales.service.period", self.period_ids),
             ):
-                where = [("res_model", "=", model), ("res_id", "in", ids)]
-                env["mail.activity"].search(where).unlink()
-                env["mail.mail"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.message"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.followers"].search(where).unlink()
+                forget_messages(env, model, ids)
             env["helpdesk.ticket"].browse(self.ticket_ids).unlink()
             # Ended periods stay on file for users.
             if self.period_ids:
@@ -310,15 +314,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 (notices._name, notices.ids),
                 (warranties._name, warranties.ids),
             ):
-                env["mail.mail"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.message"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.activity"].search(
-                    [("res_model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
+                forget_messages(env, model, ids)
             notices.sale_order_id.unlink()
             # Sent notices and accepted warranties can't be deleted by users.
             for table, ids in (
@@ -457,12 +453,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 [("partner_id", "in", partner_ids)]
             )
             answers = surveys.user_input_id
-            env["mail.mail"].search(
-                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
-            ).unlink()
-            env["mail.message"].search(
-                [("model", "=", surveys._name), ("res_id", "in", surveys.ids)]
-            ).unlink()
+            forget_messages(env, surveys._name, surveys.ids)
             # Sent surveys and started contracts can't be deleted by users.
             if surveys:
                 cr.execute(
@@ -616,12 +607,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
     def _remove_complaints(self, ids):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            where = [("res_model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
-            env["mail.activity"].search(where).unlink()
-            env["mail.followers"].search(where).unlink()
-            env["mail.message"].search(
-                [("model", "=", "aftersales.complaint"), ("res_id", "in", ids)]
-            ).unlink()
+            forget_messages(env, "aftersales.complaint", ids)
             cr.execute("DELETE FROM aftersales_complaint WHERE id IN %s", [tuple(ids)])
 
     def test_maintenance_visits(self):
@@ -719,13 +705,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 ("stock.lot", lot_ids),
                 ("aftersales.inspection", visits.ids),
             ):
-                where = [("res_model", "=", model), ("res_id", "in", ids)]
-                env["mail.activity"].search(where).unlink()
-                env["mail.followers"].search(where).unlink()
-                for message_model in ("mail.mail", "mail.message"):
-                    env[message_model].search(
-                        [("model", "=", model), ("res_id", "in", ids)]
-                    ).unlink()
+                forget_messages(env, model, ids)
             visits.unlink()
             # Approved plans stay on file for users.
             cr.execute("DELETE FROM aftersales_followup_plan WHERE id = %s", [plan_id])
@@ -832,15 +812,7 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 (notices._name, notices.ids),
                 (campaigns._name, campaigns.ids),
             ):
-                env["mail.mail"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.message"].search(
-                    [("model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
-                env["mail.followers"].search(
-                    [("res_model", "=", model), ("res_id", "in", ids)]
-                ).unlink()
+                forget_messages(env, model, ids)
             # Launched campaigns and their units are kept on file for users.
             if campaigns:
                 cr.execute(

@@ -351,3 +351,10 @@ class TestMaintenanceAccess(MaintenanceCase):
             dispatch.write(
                 {"meter_reading_ids": [Command.create({"lot_id": self.units[0].id})]}
             )
+        # What the customer signed stays as signed.
+        reading = dispatch.meter_reading_ids
+        with self.assertRaisesText(UserError, "on a signed report"):
+            reading.write({"value": 40})
+        with self.assertRaisesText(UserError, "on a signed report"):
+            reading.unlink()
+        self.assertEqual(reading.value, 42)
