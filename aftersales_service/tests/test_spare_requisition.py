@@ -205,6 +205,11 @@ class TestSpareRequisition(StockCase):
 
     def test_purchasing_approves_and_nobody_else(self):
         requisition = self._requisition([(self.relay, 2)])
+        # The banner names who approves it, not the group's bare name.
+        review = requisition.review_ids
+        named = review.todo_by.rstrip("…").split(", ")
+        self.assertTrue(set(named) <= set(review.reviewer_ids.mapped("name")))
+        self.assertIn(self.purchaser, review.reviewer_ids)
         # The back office asked: it can't approve, nor can the warehouse.
         for user in (self.back_office, self.warehouse_user):
             with self.assertRaisesText(UserError, "only purchasing approves it"):
