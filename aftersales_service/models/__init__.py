@@ -75,3 +75,4 @@ from . import aftersales_campaign
 from . import aftersales_campaign_notice
 from . import aftersales_campaign_line
 from . import aftersales_unit_version
+from . import product_supplierinfo
