@@ -17,10 +17,10 @@ class StockWarehouseOrderpoint(models.Model):
     _inherit = "stock.warehouse.orderpoint"
 
     # purchase_stock's labels that Odoo's own Chinese leaves out, shown on
-    # the spare floor: the add-on names them, so that it translates them.
-    available_vendor = fields.Many2one(string="Available Vendor")
-    effective_vendor_id = fields.Many2one(string="Effective Vendor")
-    supplier_id_placeholder = fields.Char(string="Supplier Id Placeholder")
+    # the spare floor: declared here, the add-on translates them.
+    available_vendor = fields.Many2one()
+    effective_vendor_id = fields.Many2one()
+    supplier_id_placeholder = fields.Char()
     aftersales_units_in_service = fields.Integer(
         string="Units In Service",
         readonly=True,
