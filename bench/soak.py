@@ -109,6 +109,15 @@ JOBS = {
                          FROM aftersales_inspection
                         WHERE maintenance_lot_id IS NOT NULL""",
     },
+    "campaigns": {
+        "title": "Product change campaign notices",
+        "call": 'env["aftersales.campaign.notice"]._cron_send_notices',
+        "cron": "aftersales_service.ir_cron_campaign_notices",
+        "batch": 200,
+        "unit": "customers",
+        "progress": """SELECT count(*) FROM aftersales_campaign_notice
+                        WHERE state = 'sent'""",
+    },
 }
 
 # What the maintenance job leaves per unit ``c``: one of each.
@@ -125,15 +134,6 @@ MAINTENANCE_TRACES = {
         SELECT count(*) FROM mail_mail mm
           JOIN mail_message m ON m.id = mm.mail_message_id
          WHERE m.model = 'stock.lot' AND m.res_id = c.id""",
-    "campaigns": {
-        "title": "Product change campaign notices",
-        "call": 'env["aftersales.campaign.notice"]._cron_send_notices',
-        "cron": "aftersales_service.ir_cron_campaign_notices",
-        "batch": 200,
-        "unit": "customers",
-        "progress": """SELECT count(*) FROM aftersales_campaign_notice
-                        WHERE state = 'sent'""",
-    },
 }
 
 # What one renewal notice leaves on its contract ``c`` (_send_renewal_notices),
