@@ -1038,6 +1038,7 @@ def test_unit_archive_and_replacement(world):
 @covers(
     ("stock.lot", "action_add_meter_reading"),
     ("aftersales.meter.reading", "create"),
+    ("aftersales.meter.reading", "write"),
 )
 def test_meter_readings(world):
     """M1: an engineer enters a unit's meter reading from the unit; a lower
@@ -1047,7 +1048,12 @@ def test_meter_readings(world):
     assert action["res_model"] == "aftersales.meter.reading"
     assert action["context"]["default_lot_id"] == unit
     reading = {"lot_id": unit, "value": 100, "reading_date": str(world.today)}
-    world.engineer.call("aftersales.meter.reading", "create", reading, context=EN)
+    first = world.engineer.call(
+        "aftersales.meter.reading", "create", reading, context=EN
+    )
+    # The back office corrects a typing error while the reading is on no
+    # signed report.
+    world.back_office.call("aftersales.meter.reading", "write", [first], {"value": 110})
     message = world.engineer.refused(
         "aftersales.meter.reading", "create", {**reading, "value": 50}, context=EN
     )
@@ -1058,6 +1064,26 @@ def test_meter_readings(world):
         {**reading, "value": 5, "meter_replaced": True},
         context=EN,
     )
+
+
+@covers(("ir.actions.report", "get_paperformat_by_xmlid"))
+def test_paper_format_of_a_printed_form(world):
+    """The paper format that Odoo's layout asks for once per printed form."""
+    user = world.back_office
+    paper = user.call(
+        "ir.actions.report",
+        "get_paperformat_by_xmlid",
+        [],
+        "aftersales_service.action_report_dispatch",
+    )
+    assert paper
+    message = user.refused(
+        "ir.actions.report",
+        "get_paperformat_by_xmlid",
+        [],
+        "aftersales_service.no_such_form",
+    )
+    assert "no_such_form" in message
 
 
 @covers(

@@ -3,7 +3,8 @@ import subprocess
 
 from lxml import etree, html
 
-from odoo import models
+from odoo import _, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import find_in_path
 
 from ..report.pdf_text import copyable_chinese
@@ -36,9 +37,11 @@ class IrActionsReport(models.Model):
         if not (xml_id or "").startswith("aftersales_service."):
             return super().get_paperformat_by_xmlid(xml_id)
         model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
-            xml_id, raise_if_not_found=True
+            xml_id, raise_if_not_found=False
         )
-        return self.env[model].browse(res_id).get_paperformat()
+        if model != self._name:
+            raise UserError(_("There is no printed form %(form)s.", form=xml_id))
+        return self.browse(res_id).get_paperformat()
 
     def _run_wkhtmltopdf(self, bodies, report_ref=False, **kwargs):
         """Print several of the add-on's forms at once (dispatch orders,
