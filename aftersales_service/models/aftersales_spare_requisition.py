@@ -433,7 +433,7 @@ class AftersalesSpareRequisitionLine(models.Model):
         related="purchase_line_id.order_id", string="Purchase Order"
     )
     date_planned = fields.Datetime(
-        related="purchase_line_id.date_planned", string="Expected"
+        related="purchase_line_id.date_planned", string="Expected Arrival"
     )
 
     @api.depends("product_id", "quantity")

@@ -1,3 +1,5 @@
+import base64
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -327,6 +329,22 @@ class TestCommissioningOnAPhone(HttpCase):
             retest.line_ids.sorted("sequence").mapped("measured_value"),
             ["231", "760", "2.4", False],
         )
+        # The manufacturer's certificate, the last document the handover
+        # archive waited for, is handed over too.
+        certificate = self.env["aftersales.project.handover"].search(
+            [
+                (
+                    "project_id",
+                    "=",
+                    self.env.ref("aftersales_service.demo_project_city").id,
+                ),
+                ("state", "=", "missing"),
+            ]
+        )
+        certificate.write(
+            {"file": base64.b64encode(b"%PDF-1.4"), "file_name": "cert.pdf"}
+        )
+        certificate.action_hand_over()
         warranty = unit.warranty_id
         self.browser_size = "1440x900"
         self.touch_enabled = False
