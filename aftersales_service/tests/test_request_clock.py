@@ -311,7 +311,7 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 19
+REQUEST_QUERIES = 20
 
 
 class TestAfterTheRepair(ClockCase):
