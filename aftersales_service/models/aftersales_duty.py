@@ -87,7 +87,10 @@ class AftersalesDuty(models.Model):
         """The engineer on call for a request of ``company`` reported at
         ``moment`` (naive UTC) outside the company's business hours (7*24
         小时值班制度); nobody during business hours."""
-        calendar = company.resource_calendar_id
+        # Whoever reports the request needn't read the roster. Nobody on it
+        # then: the business hours needn't be looked up.
+        engineer = self._on_roster(moment, company)
+        calendar = engineer and company.resource_calendar_id
         if calendar:
             start = pytz.utc.localize(moment)
             working = calendar._work_intervals_batch(
@@ -95,8 +98,7 @@ class AftersalesDuty(models.Model):
             )
             if working[False]:
                 return self.env["res.users"]
-        # Whoever reports the request needn't read the roster.
-        return self._on_roster(moment, company)
+        return engineer
 
     @api.model
     def _on_roster(self, moment, company):

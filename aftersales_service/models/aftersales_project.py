@@ -232,7 +232,28 @@ class AftersalesProject(models.Model):
         engineer: about one of its units still in trial (delivered, not yet
         accepted when reported), or about no unit while any is. One search
         for all the requests."""
+        now = fields.Datetime.now()
+
+        def reported(vals):
+            return fields.Datetime.to_datetime(vals.get("reported_at")) or now
+
         pending = [v for v in vals_list if not v.get("user_id") and v.get("partner_id")]
+        # A request about a unit that was not in trial then needs no project:
+        # the unit's warranties tell (the request's coverage reads them too).
+        lots = (
+            self.env["stock.lot"]
+            .sudo()
+            .browse({v["lot_id"] for v in pending if v.get("lot_id")})
+        )
+        lots.warranty_ids.fetch(["lot_id", "delivery_date", "state", "acceptance_date"])
+        pending = [
+            v
+            for v in pending
+            if not v.get("lot_id")
+            or any(
+                w._in_trial(reported(v)) for w in lots.browse(v["lot_id"]).warranty_ids
+            )
+        ]
         if not pending:
             return
         Partner = self.env["res.partner"].sudo()
@@ -247,12 +268,10 @@ class AftersalesProject(models.Model):
         )
         if not projects:
             return
-        now = fields.Datetime.now()
         for vals in pending:
             customer = Partner.browse(vals["partner_id"]).commercial_partner_id
-            moment = fields.Datetime.to_datetime(vals.get("reported_at")) or now
             for project in projects.filtered(lambda p, c=customer: p.partner_id == c):
-                if project._in_trial(moment, vals.get("lot_id")):
+                if project._in_trial(reported(vals), vals.get("lot_id")):
                     vals["user_id"] = project.trial_engineer_id.id
                     break
 
@@ -264,13 +283,7 @@ class AftersalesProject(models.Model):
         warranties = self.warranty_ids
         if lot_id:
             warranties = warranties.filtered(lambda w: w.lot_id.id == lot_id)
-        day = moment.date()
-        return any(
-            w.delivery_date
-            and w.delivery_date <= moment
-            and (w.state == "awaiting" or day < (w.acceptance_date or day))
-            for w in warranties
-        )
+        return any(w._in_trial(moment) for w in warranties)
 
     # Handover (B3): where the company requires it, acceptance waits for it.
 

@@ -1,5 +1,6 @@
 from bisect import bisect_right
 from datetime import timedelta
+from math import ceil
 
 import pytz
 
@@ -142,20 +143,26 @@ class AftersalesServiceLevel(models.Model):
         excluded) otherwise.
 
         The calendar's working intervals are computed once for all the
-        moments, over the two weeks after the latest start; a moment beyond
-        them (more than two weeks of working hours) is planned on its own
-        with ``resource.calendar.plan_hours``, which these results equal."""
+        moments, from the earliest start over the calendar days the longest
+        target needs in working days, a weekend and a few days off (at most
+        two weeks); a moment beyond them (a long holiday) is planned on its
+        own with ``resource.calendar.plan_hours``, which these results
+        equal."""
         self.ensure_one()
         if self.around_the_clock or not self.calendar_id:
             return [start + timedelta(hours=hours) for start, hours in moments]
-        timed = [start for start, hours in moments if hours > 0]
+        timed = [(start, hours) for start, hours in moments if hours > 0]
         if not timed:
             return [start for start, __ in moments]
+        working_days = max(hours for __, hours in timed) / (
+            self.calendar_id.hours_per_day or 8.0
+        )
+        span = timedelta(days=min(14, ceil(working_days * 7 / 5) + 3))
         intervals = [
             (begin, end)
             for begin, end, __ in self.calendar_id._work_intervals_batch(
-                pytz.utc.localize(min(timed)),
-                pytz.utc.localize(max(timed) + timedelta(days=14)),
+                pytz.utc.localize(min(start for start, __ in timed)),
+                pytz.utc.localize(max(start for start, __ in timed) + span),
             )[False]
         ]
         ends = [end for __, end in intervals]

@@ -725,6 +725,17 @@ class AftersalesWarranty(models.Model):
             ),
         )
 
+    def _in_trial(self, moment):
+        """Whether the unit was in trial operation at ``moment`` (naive UTC):
+        delivered, and not yet accepted."""
+        self.ensure_one()
+        day = moment.date()
+        return bool(
+            self.delivery_date
+            and self.delivery_date <= moment
+            and (self.state == "awaiting" or day < (self.acceptance_date or day))
+        )
+
     def _acceptance_blockers(self):
         """Return what still stands between these units and their acceptance,
         one sentence per unit and reason, naming the unit. Empty when all of

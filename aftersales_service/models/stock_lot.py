@@ -350,7 +350,11 @@ class StockLot(models.Model):
         )
         warranty_of = {warranty.lot_id: warranty for warranty in warranties}
         contract_of = {}
-        for contract in contracts:
+        if len(self) == 1 and contracts:
+            # One unit (a request): every contract found covers it, their
+            # units needn't be read.
+            contract_of[self] = contracts[0]
+        for contract in contracts if len(self) > 1 else ():
             for lot in contract.lot_ids & self:
                 contract_of.setdefault(lot, contract)
         # The post-warranty policy matters only to units nothing covers.
@@ -440,13 +444,11 @@ class StockLot(models.Model):
         """Whether ``day`` falls within the unit's guaranteed service life
         (E5): the product's years from the unit's acceptance."""
         self.ensure_one()
-        years = self.product_id.aftersales_service_life_years
+        # Most units a request is about were accepted; the product is read
+        # only for those.
         accepted = self.warranty_id.acceptance_date
-        return bool(
-            years
-            and accepted
-            and accepted <= day < accepted + relativedelta(years=years)
-        )
+        years = accepted and self.product_id.aftersales_service_life_years
+        return bool(years and accepted <= day < accepted + relativedelta(years=years))
 
     @api.model
     def _aftersales_flag_repeat_faults(self, tickets):

@@ -311,7 +311,7 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 20
+REQUEST_QUERIES = 18
 
 
 class TestAfterTheRepair(ClockCase):
