@@ -99,14 +99,19 @@ def run_in_batches(model, domain, process, batch_size, order="id"):
     the others (it is logged and waits for the next run). Each batch is then
     committed with its progress (``commit_progress``). A record is taken at
     most once per run, whether or not ``process`` changed what selects it.
-    Returns the records that failed."""
-    seen, failed = [], model.browse()
+
+    The rows another run held are still due at the end if that run stopped
+    before committing them (a worker killed, a time-out): they are then
+    reported as remaining, so that the scheduler runs the action again at
+    once. Returns the records that failed."""
+    seen, skipped, failed = [], [], model.browse()
     total = model.search_count(domain)
     while batch := model.search(
         [*domain, ("id", "not in", seen)], limit=batch_size, order=order
     ):
         seen += batch.ids
         claimed = claim_rows(batch)
+        skipped += (batch - claimed).ids
         failed_now = _process_in_savepoints(claimed, process)
         failed |= failed_now
         if not commit_progress(
@@ -114,7 +119,8 @@ def run_in_batches(model, domain, process, batch_size, order="id"):
         ):
             break
     else:
-        commit_progress(model.env, 0, 0)
+        left = skipped and model.search_count([*domain, ("id", "in", skipped)])
+        commit_progress(model.env, 0, left or 0)
     return failed
 
 

@@ -175,6 +175,38 @@ class TestTwoRunsShareTheWork(TransactionCase):
                 claimed = CLAIM_ROWS(contracts.browse([first, *others]))
             self.assertEqual(claimed.ids, others)
 
+    def test_rows_another_run_never_committed_are_left_for_a_rerun(self):
+        """A run skips the rows another run holds; when that run stops
+        without committing them (a worker killed), they are still due at
+        the end: the run reports them as remaining, so the scheduler runs
+        the action again at once instead of leaving them to the next day."""
+        ids = self.contract_ids
+        progress = []
+
+        def recording(env, processed, remaining):
+            progress.append((processed, remaining))
+            return True
+
+        with self.registry.cursor() as killed, self.registry.cursor() as run:
+            held = CLAIM_ROWS(
+                api.Environment(killed, SUPERUSER_ID, {})["aftersales.contract"].browse(
+                    ids[:2]
+                )
+            )
+            self.assertEqual(held.ids, ids[:2])
+            contracts = api.Environment(run, SUPERUSER_ID, {})["aftersales.contract"]
+            with (
+                patch(f"{MODELS}aftersales_locking.commit_progress", recording),
+                self.assertNoLogs("odoo.sql_db", level="ERROR"),
+            ):
+                aftersales_locking.run_in_batches(
+                    contracts, [("id", "in", ids)], lambda records: None, 2
+                )
+            killed.rollback()
+            run.rollback()
+        self.assertEqual(sum(processed for processed, __ in progress), 3)
+        self.assertEqual(progress[-1], (0, 2))
+
     def test_renewal_notices(self):
         Contract = type(self.env["aftersales.contract"])
         ids = self.contract_ids
