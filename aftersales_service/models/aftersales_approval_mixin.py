@@ -21,6 +21,20 @@ class AftersalesApprovalMixin(models.AbstractModel):
     # The field of the user who asked for the document, who then can't
     # approve it; False when anyone among the reviewers may.
     _approval_requester_field = False
+    # What the approval settles: these fields can't change once the
+    # document has left its draft (``_approval_frozen_message`` says so).
+    _approval_frozen_fields = frozenset()
+
+    def _approval_frozen_message(self):
+        """The refusal to change an approved document's frozen fields."""
+        raise NotImplementedError
+
+    def write(self, vals):
+        if self._approval_frozen_fields & set(vals) and self.filtered(
+            lambda r: r.state != "draft"
+        ):
+            raise UserError(self._approval_frozen_message())
+        return super().write(vals)
 
     def _get_sequences_to_approve(self, user):
         if (

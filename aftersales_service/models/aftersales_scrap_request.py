@@ -18,6 +18,7 @@ class AftersalesScrapRequest(models.Model):
     _name = "aftersales.scrap.request"
     _description = "Scrap Request"
     _approval_requester_field = "requester_id"
+    _approval_frozen_fields = FROZEN_FIELDS
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
@@ -147,15 +148,11 @@ class AftersalesScrapRequest(models.Model):
 
     # Tier validation ----------------------------------------------------------
 
-    def write(self, vals):
-        if FROZEN_FIELDS & set(vals) and self.filtered(lambda r: r.state != "draft"):
-            raise UserError(
-                _(
-                    "What is scrapped, how much and from where can't change once "
-                    "the scrap request is approved."
-                )
-            )
-        return super().write(vals)
+    def _approval_frozen_message(self):
+        return _(
+            "What is scrapped, how much and from where can't change once "
+            "the scrap request is approved."
+        )
 
     def _check_reviewer(self):
         # The requester is told why at the review itself (_validate_tier).

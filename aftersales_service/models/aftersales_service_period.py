@@ -31,6 +31,7 @@ class AftersalesServicePeriod(models.Model):
 
     _name = "aftersales.service.period"
     _description = "Special Service Period"
+    _approval_frozen_fields = FROZEN_FIELDS
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
@@ -266,16 +267,12 @@ class AftersalesServicePeriod(models.Model):
                         )
                     )
 
-    def write(self, vals):
-        if FROZEN_FIELDS & set(vals) and self.filtered(lambda p: p.state != "draft"):
-            raise UserError(
-                _(
-                    "The dates, units, sites, engineers and service level of a "
-                    "special service period can't change once it is approved. "
-                    "Cancel it and draft a new one."
-                )
-            )
-        return super().write(vals)
+    def _approval_frozen_message(self):
+        return _(
+            "The dates, units, sites, engineers and service level of a "
+            "special service period can't change once it is approved. "
+            "Cancel it and draft a new one."
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved(self):

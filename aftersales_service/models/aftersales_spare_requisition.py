@@ -30,6 +30,7 @@ class AftersalesSpareRequisition(models.Model):
     _name = "aftersales.spare.requisition"
     _description = "Spare Purchase Requisition"
     _approval_requester_field = "requester_id"
+    _approval_frozen_fields = FROZEN_FIELDS
     _inherit = [
         "aftersales.sequence.mixin",
         "aftersales.integrity.mixin",
@@ -102,15 +103,11 @@ class AftersalesSpareRequisition(models.Model):
             requisition.purchase_ids = orders
             requisition.purchase_count = len(orders)
 
-    def write(self, vals):
-        if FROZEN_FIELDS & set(vals) and self.filtered(lambda r: r.state != "draft"):
-            raise UserError(
-                _(
-                    "The warehouse of an approved spare purchase requisition can't "
-                    "change. Cancel it and make a new one."
-                )
-            )
-        return super().write(vals)
+    def _approval_frozen_message(self):
+        return _(
+            "The warehouse of an approved spare purchase requisition can't "
+            "change. Cancel it and make a new one."
+        )
 
     def _check_lines_editable(self):
         fixed = self.filtered(
