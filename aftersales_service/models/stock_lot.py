@@ -334,19 +334,22 @@ class StockLot(models.Model):
         """Coverage of each unit in ``self`` on ``date`` for a fault of
         ``cause``: ``{lot: Coverage}``, in the same few queries whatever the
         number of units."""
-        warranties = self.env["aftersales.warranty"].search(
+        # What the callers read of them comes with the look-up.
+        warranties = self.env["aftersales.warranty"].search_fetch(
             [
                 ("lot_id", "in", self.ids),
                 *self.env["aftersales.warranty"]._domain_valid_on(date),
-            ]
+            ],
+            ["lot_id", "acceptance_date"],
         )
-        contracts = self.env["aftersales.contract"].search(
+        contracts = self.env["aftersales.contract"].search_fetch(
             [
                 ("lot_ids", "in", self.ids),
                 ("state", "in", ACTIVE_STATES),
                 ("date_start", "<=", date),
                 ("date_end", ">=", date),
-            ]
+            ],
+            ["service_level_id"],
         )
         warranty_of = {warranty.lot_id: warranty for warranty in warranties}
         contract_of = {}
