@@ -118,7 +118,7 @@ class AftersalesKpi(models.Model):
             SELECT t.id AS id,
                    t.id AS ticket_id,
                    t.company_id,
-                   COALESCE(p.commercial_partner_id, t.partner_id) AS partner_id,
+                   t.commercial_partner_id AS partner_id,
                    t.team_id,
                    t.user_id,
                    t.category_id,
@@ -179,16 +179,17 @@ class AftersalesKpi(models.Model):
                    NULL::numeric AS complaint_answer_met_rate,
                    NULL::numeric AS complaint_resolve_met_rate
               FROM helpdesk_ticket t
-              LEFT JOIN res_partner p ON p.id = t.partner_id
+              -- Each join gives at most one row a request, so that the
+              -- planner drops those whose columns a query does not read.
               LEFT JOIN stock_lot lot ON lot.id = t.lot_id
-              JOIN res_company company ON company.id = t.company_id
+              LEFT JOIN res_company company ON company.id = t.company_id
               -- The request's last off-site repair measures its turnaround.
-              LEFT JOIN LATERAL (SELECT *
-                                   FROM repair_order r
-                                  WHERE r.aftersales_ticket_id = t.id
-                                    AND r.state != 'cancel'
-                                  ORDER BY r.id DESC
-                                  LIMIT 1) rep ON TRUE
+              LEFT JOIN (SELECT DISTINCT ON (r.aftersales_ticket_id) *
+                           FROM repair_order r
+                          WHERE r.aftersales_ticket_id IS NOT NULL
+                            AND r.state != 'cancel'
+                          ORDER BY r.aftersales_ticket_id, r.id DESC) rep
+                     ON rep.aftersales_ticket_id = t.id
               LEFT JOIN (SELECT ticket_id, count(*) AS visits
                            FROM aftersales_dispatch
                           WHERE state != 'cancelled'
@@ -200,17 +201,21 @@ class AftersalesKpi(models.Model):
              -- Archived requests (duplicates, tests) are not counted.
              WHERE t.active
              UNION ALL
+            -- Of the types of the requests' columns, so that the planner
+            -- reads the two parts as one table (see above).
             SELECT -c.id, c.ticket_id, c.company_id, c.commercial_partner_id,
                    ct.team_id, c.user_id, ct.category_id, ct.severity, ct.lot_id,
-                   NULL, c.service_level_id, c.received_at,
+                   NULL::integer, c.service_level_id, c.received_at,
                    -- no request: its hours (response, arrival, repair,
                    -- restore, downtime), rates, turnaround, first-time fix,
                    -- repeat, satisfaction, loaners, service life, dates
-                   0, NULL, NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL,
-                   NULL, NULL, NULL, 0, FALSE,
-                   NULL, NULL, NULL, NULL, FALSE,
+                   0, NULL::float8, NULL::float8, NULL::float8, NULL::numeric,
+                   NULL::numeric,
+                   NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
+                   NULL::float8, NULL::numeric, NULL::timestamp,
+                   NULL::numeric, NULL::numeric, NULL::numeric, 0::bigint, FALSE,
+                   NULL::timestamp, NULL::timestamp, NULL::timestamp,
+                   NULL::timestamp, FALSE,
                    c.id, 1, %(answer)s, %(resolve)s
               FROM aftersales_complaint c
               LEFT JOIN helpdesk_ticket ct ON ct.id = c.ticket_id
