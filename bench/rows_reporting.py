@@ -228,9 +228,14 @@ class ReportingRows:
             else []
         )
         cols = [{"severity": "severity", "category": "category_id"}[col]] if col else []
-        # The graph asks for one grouping, the pivot for all the prefixes.
-        sets = grouping_sets(rows, cols) if cols else [rows]
+        keys = [f"k{i}" for i in range(len(rows + cols))]
+        # The graph asks for one grouping, the pivot for all the prefixes:
+        # the rows are grouped once by all the keys, then rolled up.
+        sets = grouping_sets(keys[: len(rows)], keys[len(rows) :]) if cols else [keys]
         groups = ", ".join(f"({', '.join(exprs)})" for exprs in sets)
+        selected = ", ".join(
+            f"{expr} AS {key}" for expr, key in zip(rows + cols, keys, strict=True)
+        )
         where, params = (
             ["company_id = ANY(%(companies)s)"],
             {
@@ -269,10 +274,23 @@ class ReportingRows:
                        ct.severity, c.received_at, 0, 1, NULL, NULL, NULL, NULL
                   FROM aftersales_complaint c
                   LEFT JOIN helpdesk_ticket ct ON ct.id = c.ticket_id)
-            SELECT {", ".join(rows + cols)}, sum(requests), avg(response), avg(arrival),
-                   avg(restore), sum(complaints), avg(arrival_met), count(*)
-              FROM rows
-             WHERE {" AND ".join(where)}
+            SELECT {", ".join(keys)}, sum(requests),
+                   sum(response) / NULLIF(sum(responses), 0),
+                   sum(arrival) / NULLIF(sum(arrivals), 0),
+                   sum(restore) / NULLIF(sum(restores), 0),
+                   sum(complaints),
+                   sum(arrival_met) / NULLIF(sum(arrivals_met), 0),
+                   sum(n)
+              FROM (SELECT {selected}, sum(requests) AS requests,
+                           sum(response) AS response, count(response) AS responses,
+                           sum(arrival) AS arrival, count(arrival) AS arrivals,
+                           sum(restore) AS restore, count(restore) AS restores,
+                           sum(complaints) AS complaints,
+                           sum(arrival_met) AS arrival_met,
+                           count(arrival_met) AS arrivals_met, count(*) AS n
+                      FROM rows
+                     WHERE {" AND ".join(where)}
+                     GROUP BY {", ".join(keys)}) g
              GROUP BY GROUPING SETS ({groups})
             """,
             params,
@@ -282,7 +300,7 @@ class ReportingRows:
     @staticmethod
     def list_floor(env, lot_id):
         """The list's first page and its count by hand."""
-        where = "WHERE lot_id = %(lot)s" if lot_id else ""
+        where = "WHERE active" + (" AND lot_id = %(lot)s" if lot_id else "")
         env.cr.execute(
             f"""SELECT id FROM helpdesk_ticket {where}
                  ORDER BY priority DESC, sequence, number DESC, id DESC
