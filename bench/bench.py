@@ -22,7 +22,12 @@ Rows (sizes are options, see ``--help``):
   hand-written SQL statement;
 - campaign launch: a product change campaign launched over 100,000 affected
   units (loaded in bulk SQL), then its notice to each customer, against the
-  hand-written SQL that selects the units into a table.
+  hand-written SQL that selects the units into a table;
+- reporting (``rows_reporting.py``): over 1,000,000 requests and 500,000
+  dispatch orders (loaded in bulk SQL), the Service KPI pivot and graph as
+  their menus open them, one quarter by fault category, a customer's
+  quarterly analysis, the request list and a unit's archive, each against the
+  hand-written SQL that gives the same answer.
 
 The table goes to stdout and to bench/RESULTS.md. A goal that is not met is
 followed by the cProfile top 10 of the add-on's side.
@@ -63,6 +68,7 @@ from odoo_harness import (
     start_server,
     stop_server,
 )
+from rows_reporting import ReportingRows
 
 ODOO_BIN = odoo_bin()
 OURS, PEER = "bench_ours", "bench_peer"
@@ -87,6 +93,7 @@ def options():
     parser.add_argument("--lookups", type=int, default=500)
     parser.add_argument("--units-due-percent", type=float, default=1.0)
     parser.add_argument("--campaign-units", type=int, default=100_000)
+    parser.add_argument("--kpi-requests", type=int, default=1_000_000)
     parser.add_argument(
         "--reuse", action="store_true", help="keep databases from an earlier run"
     )
@@ -229,7 +236,7 @@ def clone(cr, table, template_id, count, overrides, refs=None):
     return [row_id for (row_id,) in cr.fetchall()]
 
 
-class Bench:
+class Bench(ReportingRows):
     def __init__(self, args):
         self.args = args
         self.rows = []
@@ -1394,6 +1401,7 @@ def main():
         bench.unit_notices,
         bench.maintenance,
         bench.campaign_launch,
+        bench.reporting,
     ):
         print(f"bench: {step.__name__}...", flush=True)
         step()

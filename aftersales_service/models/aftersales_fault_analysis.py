@@ -173,7 +173,7 @@ class AftersalesFaultAnalysis(models.Model):
             SQL(
                 """SELECT k.*
                      FROM aftersales_kpi k
-                    WHERE k.partner_id = %s AND k.company_id = %s
+                    WHERE k.active AND k.partner_id = %s AND k.company_id = %s
                       AND k.reported_at >= %s AND k.reported_at < %s""",
                 self.partner_id.commercial_partner_id.id,
                 self.company_id.id,

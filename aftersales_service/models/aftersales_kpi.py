@@ -107,24 +107,41 @@ class AftersalesKpi(models.Model):
     complaint_resolve_met_rate = fields.Float(
         string="Complaints Resolved In Time (%)", aggregator="avg", readonly=True
     )
+    # Archived requests (duplicates, tests) are not counted: the ORM leaves
+    # out the inactive rows, as it does archived requests.
+    active = fields.Boolean(readonly=True)
 
     def _query(self):
         # The requests' response clocks measure themselves.
         clock = self.env["helpdesk.ticket"]
         repairs = self.env["repair.order"]
         complaints = self.env["aftersales.complaint"]
+
+        def last_repair(measure):
+            # The request's last off-site repair measures its turnaround.
+            return SQL(
+                """(SELECT %s
+                      FROM repair_order rep
+                     WHERE rep.aftersales_ticket_id = t.id
+                       AND rep.state != 'cancel'
+                     ORDER BY rep.id DESC
+                     LIMIT 1)""",
+                measure,
+            )
+
         return SQL(
             """
             SELECT t.id AS id,
                    t.id AS ticket_id,
                    t.company_id,
-                   COALESCE(p.commercial_partner_id, t.partner_id) AS partner_id,
+                   t.commercial_partner_id AS partner_id,
                    t.team_id,
                    t.user_id,
                    t.category_id,
                    t.severity,
                    t.lot_id,
-                   lot.product_id,
+                   (SELECT lot.product_id FROM stock_lot lot
+                     WHERE lot.id = t.lot_id) AS product_id,
                    t.service_level_id,
                    t.reported_at,
                    1 AS request_count,
@@ -147,9 +164,12 @@ class AftersalesKpi(models.Model):
                    %(repair)s AS repair_met_rate,
                    %(turnaround_hours)s AS turnaround_hours,
                    %(turnaround)s AS turnaround_met_rate,
-                   rep.aftersales_turnaround_done_at AS turnaround_done_at,
+                   %(turnaround_done_at)s AS turnaround_done_at,
                    CASE WHEN t.repair_done_at IS NOT NULL
-                        THEN (CASE WHEN COALESCE(d.visits, 0) <= 1
+                        THEN (CASE WHEN (SELECT count(*)
+                                           FROM aftersales_dispatch d
+                                          WHERE d.ticket_id = t.id
+                                            AND d.state != 'cancelled') <= 1
                                     AND COALESCE(t.reopen_count, 0) = 0
                                    THEN 100.0 ELSE 0.0 END) END
                        AS first_time_fix_rate,
@@ -160,14 +180,19 @@ class AftersalesKpi(models.Model):
                                    AND o.category_id = t.category_id
                                    AND o.reported_at < t.reported_at
                                    AND o.reported_at >= t.reported_at
-                                       - company.aftersales_repeat_fault_days
+                                       - (SELECT company.aftersales_repeat_fault_days
+                                            FROM res_company company
+                                           WHERE company.id = t.company_id)
                                          * INTERVAL '1 day')
                               THEN 100.0 ELSE 0.0 END) END AS repeat_fault_rate,
                    CASE WHEN t.rating_last_value > 0
                         THEN (CASE WHEN t.rating_last_value >= 5
                                    THEN 100.0 ELSE 0.0 END) END
                        AS satisfaction_rate,
-                   COALESCE(l.loaners, 0) AS loaner_count,
+                   (SELECT count(*)
+                      FROM aftersales_loaner l
+                     WHERE l.ticket_id = t.id
+                       AND l.state IN ('issued', 'returned', 'done')) AS loaner_count,
                    COALESCE(t.aftersales_in_service_life, FALSE) AS in_service_life,
                    t.ack_done_at,
                    t.arrival_done_at,
@@ -177,41 +202,32 @@ class AftersalesKpi(models.Model):
                    NULL::integer AS complaint_id,
                    0 AS complaint_count,
                    NULL::numeric AS complaint_answer_met_rate,
-                   NULL::numeric AS complaint_resolve_met_rate
+                   NULL::numeric AS complaint_resolve_met_rate,
+                   t.active
+              -- No join nor condition: what a request's row reads elsewhere
+              -- is in its columns, so that the planner reads this part as
+              -- the requests' table itself; it computes a column only where
+              -- a query reads it (a pivot reads the requests' table alone),
+              -- and a list's page only for the page's rows (the report
+              -- date's index).
               FROM helpdesk_ticket t
-              LEFT JOIN res_partner p ON p.id = t.partner_id
-              LEFT JOIN stock_lot lot ON lot.id = t.lot_id
-              JOIN res_company company ON company.id = t.company_id
-              -- The request's last off-site repair measures its turnaround.
-              LEFT JOIN LATERAL (SELECT *
-                                   FROM repair_order r
-                                  WHERE r.aftersales_ticket_id = t.id
-                                    AND r.state != 'cancel'
-                                  ORDER BY r.id DESC
-                                  LIMIT 1) rep ON TRUE
-              LEFT JOIN (SELECT ticket_id, count(*) AS visits
-                           FROM aftersales_dispatch
-                          WHERE state != 'cancelled'
-                          GROUP BY ticket_id) d ON d.ticket_id = t.id
-              LEFT JOIN (SELECT ticket_id, count(*) AS loaners
-                           FROM aftersales_loaner
-                          WHERE state IN ('issued', 'returned', 'done')
-                          GROUP BY ticket_id) l ON l.ticket_id = t.id
-             -- Archived requests (duplicates, tests) are not counted.
-             WHERE t.active
              UNION ALL
+            -- Of the types of the requests' columns, so that the planner
+            -- reads the two parts as one table (see above).
             SELECT -c.id, c.ticket_id, c.company_id, c.commercial_partner_id,
                    ct.team_id, c.user_id, ct.category_id, ct.severity, ct.lot_id,
-                   NULL, c.service_level_id, c.received_at,
+                   NULL::integer, c.service_level_id, c.received_at,
                    -- no request: its hours (response, arrival, repair,
                    -- restore, downtime), rates, turnaround, first-time fix,
                    -- repeat, satisfaction, loaners, service life, dates
-                   0, NULL, NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL, NULL,
-                   NULL, NULL, NULL,
-                   NULL, NULL, NULL, 0, FALSE,
-                   NULL, NULL, NULL, NULL, FALSE,
-                   c.id, 1, %(answer)s, %(resolve)s
+                   0, NULL::float8, NULL::float8, NULL::float8, NULL::numeric,
+                   NULL::numeric,
+                   NULL::numeric, NULL::numeric, NULL::numeric, NULL::numeric,
+                   NULL::float8, NULL::numeric, NULL::timestamp,
+                   NULL::numeric, NULL::numeric, NULL::numeric, 0::bigint, FALSE,
+                   NULL::timestamp, NULL::timestamp, NULL::timestamp,
+                   NULL::timestamp, FALSE,
+                   c.id, 1, %(answer)s, %(resolve)s, TRUE
               FROM aftersales_complaint c
               LEFT JOIN helpdesk_ticket ct ON ct.id = c.ticket_id
             """,
@@ -222,8 +238,15 @@ class AftersalesKpi(models.Model):
             plan=clock._clock_kpi_met_rate("t", "plan"),
             arrival=clock._clock_kpi_met_rate("t", "arrival"),
             repair=clock._clock_kpi_met_rate("t", "repair"),
-            turnaround_hours=repairs._clock_kpi_hours("rep", "aftersales_turnaround"),
-            turnaround=repairs._clock_kpi_met_rate("rep", "aftersales_turnaround"),
+            turnaround_hours=last_repair(
+                repairs._clock_kpi_hours("rep", "aftersales_turnaround")
+            ),
+            turnaround=last_repair(
+                repairs._clock_kpi_met_rate("rep", "aftersales_turnaround")
+            ),
+            turnaround_done_at=last_repair(
+                SQL.identifier("rep", "aftersales_turnaround_done_at")
+            ),
             answer=complaints._clock_kpi_met_rate("c", "answer"),
             resolve=complaints._clock_kpi_met_rate("c", "resolve"),
         )

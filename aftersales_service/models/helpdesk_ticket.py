@@ -33,6 +33,10 @@ class HelpdeskTicket(models.Model):
         *(f"service_level_id.{name}" for name in TARGET_FIELDS),
     )
     _clock_stop_depends = ("stage_id.closed",)
+    # The back office's request list opens in the model's order: with this
+    # index its first page reads 80 rows, where a million requests would be
+    # sorted (make bench).
+    _list_order_index = models.Index("(priority DESC, sequence, number DESC, id DESC)")
     # The clocks' stamps and what the resolution wizard records.
     _workflow_fields = (
         *clock_workflow_fields(PHASES),

@@ -320,6 +320,62 @@ class TestQuarterlyAnalysis(AftersalesCase):
         self.assertEqual(KPI.search_count(domain), before - 1)
         self.assertEqual(self.analysis._statistics()["requests"], before - 1)
 
+    def _kpi_plan(self, query):
+        """The nodes of PostgreSQL's plan for ``query``, each with the types
+        of the nodes above it."""
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query))
+        nodes, plans = [], [(self.env.cr.fetchone()[0][0]["Plan"], ())]
+        while plans:
+            plan, above = plans.pop()
+            nodes.append((plan, above))
+            plans += [
+                (child, (*above, plan["Node Type"])) for child in plan.get("Plans", [])
+            ]
+        return nodes
+
+    def _kpi_plan_tables(self, measures):
+        """The tables PostgreSQL reads to group the KPIs by quarter with
+        ``measures``, as the pivot does."""
+        query = SQL(
+            "SELECT date_trunc('quarter', reported_at), %s FROM aftersales_kpi "
+            "GROUP BY 1",
+            SQL(", ").join(SQL("avg(%s)", SQL.identifier(m)) for m in measures),
+        )
+        return {plan.get("Relation Name") for plan, __ in self._kpi_plan(query)} - {
+            None
+        }
+
+    def test_the_pivot_reads_only_what_its_measures_need(self):
+        """A million requests: the pivot's measures come from the requests'
+        table alone, the columns of other measures (repairs, dispatch orders,
+        loaners, units, repeat faults) are not computed. A request's columns
+        and a complaint's must keep the same types for that."""
+        pivot = ["request_count", "response_hours", "arrival_hours", "restore_hours"]
+        self.assertEqual(
+            self._kpi_plan_tables([*pivot, "complaint_count", "arrival_met_rate"]),
+            {"helpdesk_ticket", "aftersales_complaint"},
+        )
+        self.assertIn("repair_order", self._kpi_plan_tables(["turnaround_hours"]))
+
+    def test_the_list_computes_its_page_only(self):
+        """A million requests: the KPI list's page is read in the report
+        date's order from the requests' table itself (not from a subquery
+        of the view, which would compute every request's row before the
+        page), so that its measures are computed for the page's rows only."""
+        nodes = self._kpi_plan(
+            SQL(
+                "SELECT * FROM aftersales_kpi WHERE active "
+                "ORDER BY reported_at DESC LIMIT 80"
+            )
+        )
+        [above] = [
+            above
+            for plan, above in nodes
+            if plan.get("Relation Name") == "helpdesk_ticket"
+            and plan.get("Alias") == "t"
+        ]
+        self.assertNotIn("Subquery Scan", above)
+
     def test_the_xlsx_holds_the_same_numbers(self):
         self.analysis.recommendations = "<p>Replace the cooling fans before summer.</p>"
         content, kind = self.env["ir.actions.report"]._render_xlsx(

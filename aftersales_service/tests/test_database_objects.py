@@ -18,6 +18,7 @@ EXPECTED = {
     "aftersales.satisfaction.survey": {"partner_period_uniq"},
     "aftersales.meter.reading": {"lot_date_idx"},
     "stock.lot": {"aftersales_name_index"},
+    "helpdesk.ticket": {"list_order_index"},
     "aftersales.project": {"sale_order_unique"},
     "aftersales.project.document": {"previous_unique"},
     "aftersales.campaign.line": {"unit_once"},
