@@ -96,8 +96,13 @@ class TestPublicMethods(TransactionCase):
         defined = defined_public_methods(self.env)
         # An override of an inherited public method.
         self.assertIn(
+            "aftersales.campaign",
+            defined["aftersales.campaign", "write"],
+        )
+        # A mixin's override, on the models that inherit it.
+        self.assertIn(
             "aftersales.scrap.request",
-            defined["aftersales.scrap.request", "write"],
+            defined["aftersales.approval.mixin", "write"],
         )
         # The approval buttons, shared by the documents that are approved.
         self.assertIn(
