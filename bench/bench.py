@@ -22,7 +22,14 @@ Rows (sizes are options, see ``--help``):
   hand-written SQL statement;
 - campaign launch: a product change campaign launched over 100,000 affected
   units (loaded in bulk SQL), then its notice to each customer, against the
-  hand-written SQL that selects the units into a table.
+  hand-written SQL that selects the units into a table;
+- portal: a customer with 10,000 units and 50,000 requests (among others')
+  opens the portal's home, their units and their requests over HTTP, beside
+  the hand-written SQL of each list's first page (bench/rows_portal.py);
+- surveys: the satisfaction survey action over many customers with a running
+  contract, a few of them due their survey, at two sizes;
+- complaint breaches: the complaint breach action over many complaints, a
+  few of them late, at two sizes.
 
 The table goes to stdout and to bench/RESULTS.md. A goal that is not met is
 followed by the cProfile top 10 of the add-on's side.
@@ -63,6 +70,7 @@ from odoo_harness import (
     start_server,
     stop_server,
 )
+from rows_portal import PortalRows
 
 ODOO_BIN = odoo_bin()
 OURS, PEER = "bench_ours", "bench_peer"
@@ -87,6 +95,12 @@ def options():
     parser.add_argument("--lookups", type=int, default=500)
     parser.add_argument("--units-due-percent", type=float, default=1.0)
     parser.add_argument("--campaign-units", type=int, default=100_000)
+    parser.add_argument("--portal-units", type=int, default=10_000)
+    parser.add_argument("--portal-requests", type=int, default=50_000)
+    parser.add_argument("--portal-others", type=int, default=300_000)
+    parser.add_argument("--portal-loads", type=int, default=15)
+    parser.add_argument("--survey-customers", type=int, default=1_000_000)
+    parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument(
         "--reuse", action="store_true", help="keep databases from an earlier run"
     )
@@ -229,7 +243,7 @@ def clone(cr, table, template_id, count, overrides, refs=None):
     return [row_id for (row_id,) in cr.fetchall()]
 
 
-class Bench:
+class Bench(PortalRows):
     def __init__(self, args):
         self.args = args
         self.rows = []
@@ -1394,6 +1408,9 @@ def main():
         bench.unit_notices,
         bench.maintenance,
         bench.campaign_launch,
+        bench.portal,
+        bench.surveys,
+        bench.complaint_breaches,
     ):
         print(f"bench: {step.__name__}...", flush=True)
         step()
