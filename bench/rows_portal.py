@@ -271,9 +271,17 @@ class PortalRows:
         return customer.id, contact.id
 
     def portal_floors(self, env, customer, contact):
-        """The first page of each list and its count, by hand: the
-        customer's units by warranty end, their requests newest first (theirs
-        or followed by them, as the portal's record rule says)."""
+        """The first page of each list (80 rows) and its count, by hand: the
+        customer's units by warranty end, their requests newest first (their
+        company's or followed by its contacts, as the portal's record rule
+        says)."""
+        # The requests of the customer's company or followed by its contacts,
+        # each side on its index.
+        mine = """(t.partner_id IN (%(customer)s, %(contact)s)
+                   OR t.id = ANY(ARRAY(
+                       SELECT res_id FROM mail_followers
+                        WHERE res_model = 'helpdesk.ticket'
+                          AND partner_id IN (%(customer)s, %(contact)s))))"""
         statements = {
             "/my/units": [
                 """SELECT w.id, l.name, p.default_code, w.end_date, w.state
@@ -281,23 +289,16 @@ class PortalRows:
                      JOIN stock_lot l ON l.id = w.lot_id
                      JOIN product_product p ON p.id = w.product_id
                     WHERE w.partner_id = %(customer)s
-                    ORDER BY w.end_date DESC, w.id DESC LIMIT 20""",
+                    ORDER BY w.end_date DESC, w.id DESC LIMIT 80""",
                 """SELECT count(*) FROM aftersales_warranty
                     WHERE partner_id = %(customer)s""",
             ],
             "/my/tickets": [
-                """SELECT t.id, t.number, t.name, t.create_date
-                     FROM helpdesk_ticket t
-                    WHERE t.partner_id = %(contact)s
-                       OR t.id IN (SELECT res_id FROM mail_followers
-                                    WHERE res_model = 'helpdesk.ticket'
-                                      AND partner_id = %(contact)s)
-                    ORDER BY t.create_date DESC, t.id DESC LIMIT 20""",
-                """SELECT count(*) FROM helpdesk_ticket t
-                    WHERE t.partner_id = %(contact)s
-                       OR t.id IN (SELECT res_id FROM mail_followers
-                                    WHERE res_model = 'helpdesk.ticket'
-                                      AND partner_id = %(contact)s)""",
+                f"""SELECT t.id, t.number, t.name, t.create_date
+                      FROM helpdesk_ticket t
+                     WHERE {mine}
+                     ORDER BY t.create_date DESC, t.id DESC LIMIT 80""",
+                f"SELECT count(*) FROM helpdesk_ticket t WHERE {mine}",
             ],
         }
         floors = {}
