@@ -271,7 +271,7 @@ class TestSendingCost(SatisfactionCase):
             self.assertNotIn(self.site, found)
 
 
-QUERIES_ONE_BATCH = 49
+QUERIES_ONE_BATCH = 47
 QUERIES_TWO_BATCHES = 74
 
 
