@@ -383,7 +383,10 @@ class PortalRows:
                 self.survey_floor,
             ),
             lambda env: env["aftersales.contract"].search_count(
-                [("partner_id.name", "=like", "Bench Survey Customer%")]
+                [
+                    ("partner_id.name", "=like", "Bench Survey Customer%"),
+                    ("state", "=", "running"),
+                ]
             ),
             "customers with a running contract",
             "per due customer, the action records the period's survey, opens "
@@ -477,7 +480,21 @@ class PortalRows:
                 {"name": f"'BSV-{size}-' || g"},
                 refs=("partner_id", partner_ids),
             )
-        # Every customer surveyed this period, but one in ``every``.
+        # The first ``size`` customers' contracts run (a database kept from a
+        # larger run has more, expired), and every customer with a running
+        # contract was surveyed this period, but one in ``every``.
+        cr.execute(
+            """WITH bench AS (
+                   SELECT c.id, row_number() OVER (ORDER BY c.id) AS n
+                     FROM aftersales_contract c
+                     JOIN res_partner p ON p.id = c.partner_id
+                    WHERE p.name LIKE 'Bench Survey Customer %%')
+               UPDATE aftersales_contract c
+                  SET state = CASE WHEN bench.n <= %s THEN 'running'
+                                   ELSE 'expired' END
+                 FROM bench WHERE bench.id = c.id""",
+            [size],
+        )
         cr.execute(
             """DELETE FROM aftersales_satisfaction_survey
                 WHERE company_id = %s AND period_start = %s""",
@@ -487,9 +504,11 @@ class PortalRows:
             """INSERT INTO aftersales_satisfaction_survey
                    (company_id, partner_id, period_start, period_end, state,
                     user_input_id)
-               SELECT %s, p.id, %s, %s, 'new', %s
-                 FROM res_partner p
-                WHERE p.name LIKE 'Bench Survey Customer %%' AND p.id %% %s != 0""",
+               SELECT %s, c.partner_id, %s, %s, 'new', %s
+                 FROM aftersales_contract c
+                 JOIN res_partner p ON p.id = c.partner_id
+                WHERE p.name LIKE 'Bench Survey Customer %%'
+                  AND c.state = 'running' AND c.partner_id %% %s != 0""",
             [company.id, start, end, answer.id, every],
         )
         for table in (
@@ -575,6 +594,15 @@ class PortalRows:
                 }
             )
             env.flush_all()
+        # A database kept from a larger run: the complaints copied beyond
+        # ``size`` go.
+        cr.execute(
+            """DELETE FROM aftersales_complaint WHERE id IN (
+                   SELECT id FROM aftersales_complaint WHERE id != %s
+                    ORDER BY id DESC LIMIT GREATEST(0, (
+                        SELECT count(*) FROM aftersales_complaint) - %s))""",
+            [template.id, size],
+        )
         missing = size - Complaint.search_count([])
         if missing > 0:
             self.core.clone(
