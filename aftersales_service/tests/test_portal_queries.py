@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import tagged
 
 from .common import AftersalesCase, PortalCase
@@ -94,6 +96,15 @@ class TestPortalQueries(PortalCase, AftersalesCase):
         many = self._all_queries()
         self.assertEqual(many, few)
         self.assertEqual(few, PAGE_QUERIES)
+        # 93 units: a page of 80, then the other 13.
+        for page, rows in (("/my/units", 80), ("/my/units/page/2", 13)):
+            self.assertEqual(
+                len(
+                    set(re.findall(r'href="/my/units/(\d+)"', self.url_open(page).text))
+                ),
+                rows,
+                page,
+            )
 
     def test_requests_of_the_customer_or_followed(self):
         """The portal contact reads their company's requests and those they
