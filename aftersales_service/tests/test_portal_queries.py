@@ -123,6 +123,12 @@ class TestPortalQueries(PortalCase, AftersalesCase):
             theirs.filtered_domain([("message_partner_ids", "in", self.contact.ids)]),
             followed,
         )
+        # Both sides of the rule on an index.
+        self.env.cr.execute(
+            "SELECT 1 FROM pg_indexes WHERE tablename = 'helpdesk_ticket'"
+            " AND indexname = 'helpdesk_ticket__partner_id_index'"
+        )
+        self.assertTrue(self.env.cr.fetchone())
         self.assertIn(
             "= ANY(ARRAY(",
             Ticket._search([("message_partner_ids", "in", self.contact.ids)])
