@@ -27,7 +27,14 @@ Rows (sizes are options, see ``--help``):
   dispatch orders (loaded in bulk SQL), the Service KPI pivot and graph as
   their menus open them, one quarter by fault category, a customer's
   quarterly analysis, the request list and a unit's archive, each against the
-  hand-written SQL that gives the same answer.
+  hand-written SQL that gives the same answer;
+- portal: a customer with 10,000 units and 50,000 requests (among others')
+  opens the portal's home, their units and their requests over HTTP, beside
+  the hand-written SQL of each list's first page (bench/rows_portal.py);
+- surveys: the satisfaction survey action over many customers with a running
+  contract, a few of them due their survey, at two sizes;
+- complaint breaches: the complaint breach action over many complaints, a
+  few of them late, at two sizes.
 
 The table goes to stdout and to bench/RESULTS.md. A goal that is not met is
 followed by the cProfile top 10 of the add-on's side.
@@ -68,6 +75,7 @@ from odoo_harness import (
     start_server,
     stop_server,
 )
+from rows_portal import PortalRows
 from rows_reporting import ReportingRows
 
 ODOO_BIN = odoo_bin()
@@ -94,6 +102,12 @@ def options():
     parser.add_argument("--units-due-percent", type=float, default=1.0)
     parser.add_argument("--campaign-units", type=int, default=100_000)
     parser.add_argument("--kpi-requests", type=int, default=1_000_000)
+    parser.add_argument("--portal-units", type=int, default=10_000)
+    parser.add_argument("--portal-requests", type=int, default=50_000)
+    parser.add_argument("--portal-others", type=int, default=300_000)
+    parser.add_argument("--portal-loads", type=int, default=15)
+    parser.add_argument("--survey-customers", type=int, default=1_000_000)
+    parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument(
         "--reuse", action="store_true", help="keep databases from an earlier run"
     )
@@ -236,7 +250,7 @@ def clone(cr, table, template_id, count, overrides, refs=None):
     return [row_id for (row_id,) in cr.fetchall()]
 
 
-class Bench(ReportingRows):
+class Bench(ReportingRows, PortalRows):
     def __init__(self, args):
         self.args = args
         self.rows = []
@@ -1402,6 +1416,9 @@ def main():
         bench.maintenance,
         bench.campaign_launch,
         bench.reporting,
+        bench.portal,
+        bench.surveys,
+        bench.complaint_breaches,
     ):
         print(f"bench: {step.__name__}...", flush=True)
         step()

@@ -4,6 +4,7 @@ from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 # The customer's after-sales documents in the portal: {path: (model, order,
 # domain that the list shows)}. What a contact may read is decided by the
@@ -62,19 +63,35 @@ class AftersalesPortal(CustomerPortal):
             return None
 
     @http.route(
-        [f"/my/{path}" for path in PORTAL_DOCUMENTS],
+        [
+            url
+            for path in PORTAL_DOCUMENTS
+            for url in (f"/my/{path}", f"/my/{path}/page/<int:page>")
+        ],
         type="http",
         auth="user",
         website=True,
     )
-    def portal_aftersales_list(self, **kw):
-        path = request.httprequest.path.rstrip("/").rsplit("/", 1)[-1]
+    def portal_aftersales_list(self, page=1, **kw):
+        """One page of the customer's documents of a kind: a customer with
+        thousands of units reads them a page at a time."""
+        path = request.httprequest.path.strip("/").split("/")[1]
         model, order, domain = PORTAL_DOCUMENTS[path]
-        records = request.env[model].search(domain, order=order)
+        Model = request.env[model]
+        pager = portal_pager(
+            url=f"/my/{path}",
+            total=Model.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        records = Model.search(
+            domain, order=order, limit=self._items_per_page, offset=pager["offset"]
+        )
         return request.render(
             f"aftersales_service.portal_my_{path.replace('-', '_')}",
             {
                 "records": records.sudo(),
+                "pager": pager,
                 "page_name": f"aftersales_{path}",
                 "report_path": path if path in PORTAL_REPORTS else None,
             },

@@ -117,6 +117,8 @@ class AftersalesSatisfactionSurvey(models.Model):
         "unique(company_id, partner_id, period_start)",
         "A customer gets one satisfaction survey per period.",
     )
+    # The surveys still to send: a handful, whatever the surveys sent before.
+    _to_send_index = models.Index("(id) WHERE user_input_id IS NULL")
 
     @api.depends("period_start", "period_end")
     def _compute_period(self):
@@ -244,19 +246,34 @@ class AftersalesSatisfactionSurvey(models.Model):
     @api.model
     def _customers_due(self, company, period_start):
         """The customers of ``company`` who have a running contract and no
-        survey for the period starting on ``period_start``."""
-        customers = self._running_contracts(company).partner_id.commercial_partner_id
-        return (
-            customers
-            - self.sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("period_start", "=", period_start),
-                    ("partner_id", "in", customers.ids),
-                ]
+        survey for the period starting on ``period_start``: one query that
+        leaves out the surveyed customers in the database, whatever the
+        number of contracts (the customers surveyed are nearly all of them
+        on any day but the first of a period)."""
+        Contract = self.env["aftersales.contract"].sudo()
+        today = fields.Date.context_today(self)
+        contracts = Contract._search(
+            [*Contract._covering_domain(today), ("company_id", "=", company.id)]
+        )
+        self.flush_model(["company_id", "period_start", "partner_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT contact.commercial_partner_id
+                     FROM res_partner contact
+                    WHERE contact.id IN %(contacts)s
+                      AND NOT EXISTS (
+                          SELECT FROM aftersales_satisfaction_survey survey
+                           WHERE survey.company_id = %(company)s
+                             AND survey.period_start = %(start)s
+                             AND survey.partner_id = contact.commercial_partner_id)""",
+                contacts=contracts.subselect("partner_id"),
+                company=company.id,
+                start=period_start,
             )
-            .partner_id
+        )
+        return self.env["res.partner"].browse(
+            partner_id for (partner_id,) in self.env.cr.fetchall()
         )
 
     @api.model

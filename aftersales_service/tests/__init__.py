@@ -50,3 +50,4 @@ from . import test_spare_requisition
 from . import test_requisition_concurrency
 from . import test_maintenance
 from . import test_campaign
+from . import test_portal_queries

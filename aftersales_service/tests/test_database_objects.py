@@ -15,7 +15,7 @@ EXPECTED = {
     "aftersales.training.attendee": {"session_partner_uniq", "session_employee_uniq"},
     "aftersales.qualification": {"employee_categ_uniq"},
     "aftersales.fault.analysis": {"partner_quarter_uniq"},
-    "aftersales.satisfaction.survey": {"partner_period_uniq"},
+    "aftersales.satisfaction.survey": {"partner_period_uniq", "to_send_index"},
     "aftersales.meter.reading": {"lot_date_idx"},
     "stock.lot": {"aftersales_name_index"},
     "helpdesk.ticket": {"list_order_index"},

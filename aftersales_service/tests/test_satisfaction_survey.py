@@ -253,8 +253,25 @@ class TestSendingCost(SatisfactionCase):
         run_with(100, QUERIES_TWO_BATCHES)
         self.assertLessEqual(QUERIES_TWO_BATCHES, 2 * QUERIES_ONE_BATCH)
 
+    def test_customers_due_in_one_query(self):
+        """The customers due are found in the database: one query, whether
+        a few or many customers with a running contract were surveyed
+        already this period."""
+        start, __ = survey_period(self._today(), "quarter")
+        company = self.env.company
+        for surveyed in (10, 60):
+            self._customers(surveyed)
+            self._send()
+            due = self._customers(3)
+            self.env.flush_all()
+            with self.assertQueryCount(1):
+                found = self.Survey._customers_due(company, start) & self.ours
+            self.assertEqual(found, due)
+            # The site's contract counts for its company.
+            self.assertNotIn(self.site, found)
 
-QUERIES_ONE_BATCH = 49
+
+QUERIES_ONE_BATCH = 47
 QUERIES_TWO_BATCHES = 74
 
 
