@@ -102,12 +102,11 @@ class ReportingRows:
                     (
                         "one scan of the requests: the planner leaves out the view's "
                         "joins (repairs, dispatch orders, loaners, units, repeat "
-                        "faults) that the pivot's measures don't read. What remains "
-                        "is Odoo's one query grouping a million rows four ways "
-                        "(GROUPING SETS), sorting them for quarter × severity; the "
-                        "floor groups them once, by the user's local quarter and "
-                        "the severity, then rolls the groups up, and takes about a "
-                        "second itself (see the plan)"
+                        "faults) that the pivot's measures don't read. The totals "
+                        "are rolled up from the quarter × severity groups of one "
+                        "plain GROUP BY, which PostgreSQL hashes in parallel "
+                        "(Odoo's GROUPING SETS query runs in one process: 1.3 s), "
+                        "without JIT compilation; the floor groups the same way"
                     ),
                 ),
                 (
@@ -312,12 +311,15 @@ class ReportingRows:
 
     @staticmethod
     def with_floor(env, call, floor):
-        """Seconds and queries of ``call``, seconds of ``floor``, and ``call``."""
+        """Seconds and queries of ``call``, seconds of ``floor``, and ``call``.
+        The floor is planned as the KPIs plan their aggregations (no JIT,
+        room to hash), so that both have the same server settings."""
         seconds, __ = best_of(call)
         before = env.cr.sql_log_count
         call()
         queries = env.cr.sql_log_count - before
-        floor_seconds, __ = best_of(floor)
+        with env["aftersales.kpi"]._kpi_planner():
+            floor_seconds, __ = best_of(floor)
         return seconds, queries, floor_seconds, call
 
     @staticmethod

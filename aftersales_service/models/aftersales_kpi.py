@@ -1,7 +1,71 @@
+import itertools
+from collections import defaultdict
+from contextlib import contextmanager
+from graphlib import CycleError, TopologicalSorter
+
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from .aftersales_selections import SEVERITIES
+
+# Memory to hash the KPIs' groups in (per process of the plan).
+KPI_WORK_MEM = "16MB"
+
+
+def _rollup_parts(spec):
+    """The finest grouping's aggregates that ``spec`` rolls up from, or None
+    when it does not roll up."""
+    if spec == "__count":
+        return ("__count",)
+    fname, __, function = spec.partition(":")
+    if function in ("sum", "count", "min", "max"):
+        return (spec,)
+    if function == "avg":
+        return (f"{fname}:sum", f"{fname}:count")
+    return None
+
+
+def _rollup(spec, values):
+    """``spec`` over the finest groups' ``values`` (one list per part)."""
+    first, *rest = values
+    # Empty is False, as the ORM gives it.
+    present = [value for value in first if value is not None and value is not False]
+    function = spec.partition(":")[2]
+    if spec == "__count" or function == "count":
+        return sum(present)
+    if not present:
+        return False
+    if function == "min":
+        return min(present)
+    if function == "max":
+        return max(present)
+    if function == "sum":
+        return sum(present)
+    count = sum(rest[0])
+    return sum(present) / count if count else False
+
+
+def _rollup_ranks(rows, width):
+    """For each of the ``width`` grouped columns of ``rows`` (ordered by
+    those columns, as the ORM orders groups), the rank of each value in that
+    column's own order: the order the values follow within the groups of
+    the columns before it. Raises CycleError when the rows don't tell that
+    order whole (two values never in the same group)."""
+    ranks = []
+    for column in range(width):
+        graph = {}
+        previous = {}
+        for row in rows:
+            value, prefix = row[column], row[:column]
+            graph.setdefault(value, set())
+            if prefix in previous and previous[prefix] != value:
+                graph[value].add(previous[prefix])
+            previous[prefix] = value
+        order = list(TopologicalSorter(graph).static_order())
+        if any(a not in graph[b] for a, b in itertools.pairwise(order)):
+            raise CycleError("the groups' order is not whole", order)
+        ranks.append({value: rank for rank, value in enumerate(order)})
+    return ranks
 
 
 class AftersalesKpi(models.Model):
@@ -110,6 +174,106 @@ class AftersalesKpi(models.Model):
     # Archived requests (duplicates, tests) are not counted: the ORM leaves
     # out the inactive rows, as it does archived requests.
     active = fields.Boolean(readonly=True)
+
+    # The KPIs are grouped over every request on file (a million and more):
+    # one scan of the requests, which PostgreSQL runs in parallel and
+    # hashes when the plan allows it (make bench).
+
+    @contextmanager
+    def _kpi_planner(self):
+        """Plan the KPIs' aggregations without JIT compilation (it would
+        take a third of the time) and with room to hash the groups in
+        memory, as long as they run; then the session's settings again."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT current_setting('jit'), current_setting('work_mem'), "
+            "set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [KPI_WORK_MEM],
+        )
+        jit, work_mem = cr.fetchone()[:2]
+        try:
+            yield
+        finally:
+            cr.execute(
+                "SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)",
+                [jit, work_mem],
+            )
+
+    def _read_group(self, *args, **kwargs):
+        with self._kpi_planner():
+            return super()._read_group(*args, **kwargs)
+
+    def _read_grouping_sets(self, domain, grouping_sets, aggregates=(), order=None):
+        """The pivot's rows, columns and totals rolled up from its finest
+        grouping: one plain GROUP BY, whose aggregation PostgreSQL splits
+        between its workers, where GROUPING SETS runs in one process (1.3 s
+        for a million requests, 0.6 s rolled up). The groups come in the
+        order the ORM gives them. An order by a measure, or an aggregate
+        that does not roll up, is left to the ORM."""
+        finest = max(grouping_sets, key=len, default=())
+        # The web client orders by the grouped fields: the finest grouping,
+        # in that order, is the plain GROUP BY's.
+        sequence = [term.split()[0] for term in (order or "").split(",") if term]
+        parts = [_rollup_parts(spec) for spec in aggregates]
+        if (
+            None in parts
+            or set(sequence or finest) != set(finest)
+            or any(not set(groupby) <= set(finest) for groupby in grouping_sets)
+        ):
+            with self._kpi_planner():
+                return super()._read_grouping_sets(
+                    domain, grouping_sets, aggregates, order
+                )
+        # Without an order, the ORM's: the fields as the groupings name them.
+        sequence = sequence or list(
+            dict.fromkeys(spec for groupby in grouping_sets for spec in groupby)
+        )
+        needed = list(dict.fromkeys(part for spec in parts for part in spec))
+        rows = self._read_group(domain, sequence, needed, order=order)
+        position = {part: len(sequence) + n for n, part in enumerate(needed)}
+        try:
+            ranks = _rollup_ranks(rows, len(sequence))
+        except CycleError:
+            # The finest groups don't tell how the coarser ones sort (two
+            # values never in the same group, or sorting alike): the ORM
+            # orders them itself.
+            with self._kpi_planner():
+                return super()._read_grouping_sets(
+                    domain, grouping_sets, aggregates, order
+                )
+        result = []
+        for groupby in grouping_sets:
+            columns = [sequence.index(spec) for spec in groupby]
+            groups = defaultdict(list)
+            for row in rows:
+                groups[tuple(row[column] for column in columns)].append(row)
+            # In the order's sequence of fields, whatever the grouping's.
+            by_sequence = sorted(range(len(columns)), key=columns.__getitem__)
+            keys = sorted(
+                groups,
+                key=lambda key, columns=columns, by_sequence=by_sequence: tuple(
+                    ranks[columns[n]][key[n]] for n in by_sequence
+                ),
+            )
+            result.append(
+                [
+                    (
+                        *key,
+                        *(
+                            _rollup(
+                                spec,
+                                [
+                                    [row[position[part]] for row in groups[key]]
+                                    for part in spec_parts
+                                ],
+                            )
+                            for spec, spec_parts in zip(aggregates, parts, strict=True)
+                        ),
+                    )
+                    for key in keys
+                ]
+            )
+        return result
 
     def _query(self):
         # The requests' response clocks measure themselves.

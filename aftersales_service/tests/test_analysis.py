@@ -1,11 +1,13 @@
 import io
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 import openpyxl
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import fields
+from odoo import fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
 from odoo.tools import SQL
@@ -344,6 +346,77 @@ class TestQuarterlyAnalysis(AftersalesCase):
         return {plan.get("Relation Name") for plan, __ in self._kpi_plan(query)} - {
             None
         }
+
+    def _rounded(self, result):
+        return [
+            [
+                tuple(round(v, 6) if isinstance(v, float) else v for v in group)
+                for group in groups
+            ]
+            for groups in result
+        ]
+
+    def test_the_pivot_rolls_up_what_the_orm_groups(self):
+        """The pivot's totals are rolled up from its finest grouping, in
+        one plain GROUP BY: the same groups, in the same order, with the
+        same sums, counts and averages as the ORM's GROUPING SETS, whatever
+        the fields and their order."""
+        KPI = self.env["aftersales.kpi"]
+        measures = [
+            "__count",
+            "request_count:sum",
+            "response_hours:avg",
+            "arrival_met_rate:avg",
+            "restore_hours:max",
+            "complaint_count:sum",
+        ]
+        cases = [
+            (["reported_at:quarter"], ["severity"], "severity, reported_at:quarter"),
+            (
+                ["reported_at:quarter"],
+                ["severity"],
+                "reported_at:quarter desc, severity",
+            ),
+            (["category_id", "user_id"], ["team_id"], ""),
+            (["partner_id"], [], "partner_id"),
+        ]
+        for rolled_up, (rows, cols, order) in zip(
+            (True, True, False, True), cases, strict=True
+        ):
+            sets = [
+                (*rows[:n], *cols[:m])
+                for n in range(len(rows) + 1)
+                for m in range(len(cols) + 1)
+            ]
+            with self.subTest(rows=rows, cols=cols, order=order):
+                expected = models.BaseModel._read_grouping_sets(
+                    KPI, [], sets, measures, order=order or None
+                )
+                self.assertTrue(expected[-1])
+                # Rolled up: no GROUPING SETS. Else (the teams' order is not
+                # in the finest groups of the demo data), the ORM's.
+                orm = patch.object(
+                    models.BaseModel,
+                    "_read_grouping_sets",
+                    side_effect=AssertionError("GROUPING SETS"),
+                )
+                # The plan's settings and the query; then the ORM's.
+                queries = 3 if rolled_up else 6
+                with (
+                    orm if rolled_up else nullcontext(),
+                    self.assertQueryCount(queries),
+                ):
+                    rolled = KPI._read_grouping_sets(
+                        [], sets, measures, order=order or None
+                    )
+                self.assertEqual(self._rounded(rolled), self._rounded(expected))
+        # Ordered by a measure: the ORM's own query.
+        self.assertEqual(
+            KPI._read_grouping_sets([], [(), ("severity",)], ["__count"], "__count"),
+            models.BaseModel._read_grouping_sets(
+                KPI, [], [(), ("severity",)], ["__count"], "__count"
+            ),
+        )
 
     def test_the_pivot_reads_only_what_its_measures_need(self):
         """A million requests: the pivot's measures come from the requests'
