@@ -218,6 +218,24 @@ def as_scheduled(env, cron_xmlid, job):
     env.cr.commit()
 
 
+def running_contract(env, customer):
+    """A contract of ``customer`` on the standard level, started a month ago
+    and running for ten years."""
+    today = fields.Date.context_today(env.user)
+    contract = env["aftersales.contract"].create(
+        {
+            "partner_id": customer.id,
+            "service_level_id": env.ref("aftersales_service.service_level_standard").id,
+            "product_id": env.ref("aftersales_service.product_service_contract").id,
+            "date_start": today - timedelta(days=30),
+            "date_end": today + timedelta(days=3650),
+            "amount": 1000,
+        }
+    )
+    contract.action_start()
+    return contract
+
+
 def vacuum(db, *tables):
     """VACUUM ANALYZE ``tables`` of ``db``, as autovacuum does soon after a
     bulk load (and a migration at its end): the rows' visibility is then
@@ -1119,28 +1137,15 @@ class Bench(ReportingRows, PortalRows):
             [("partner_id.name", "=", "Bench Maintenance Customer")], limit=1
         )
         if not contract:
-            contract = env["aftersales.contract"].create(
-                {
-                    "partner_id": env["res.partner"]
-                    .create(
-                        {
-                            "name": "Bench Maintenance Customer",
-                            "email": "maintenance@example.com",
-                        }
-                    )
-                    .id,
-                    "service_level_id": env.ref(
-                        "aftersales_service.service_level_standard"
-                    ).id,
-                    "product_id": env.ref(
-                        "aftersales_service.product_service_contract"
-                    ).id,
-                    "date_start": today - timedelta(days=30),
-                    "date_end": today + timedelta(days=3650),
-                    "amount": 1000,
-                }
+            contract = running_contract(
+                env,
+                env["res.partner"].create(
+                    {
+                        "name": "Bench Maintenance Customer",
+                        "email": "maintenance@example.com",
+                    }
+                ),
             )
-            contract.action_start()
             plan = env["aftersales.followup.plan"].create(
                 {
                     "contract_id": contract.id,

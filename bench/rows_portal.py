@@ -1,14 +1,13 @@
 """Bench rows of the customer portal and of the survey and complaint
 scheduled actions, mixed into ``Bench`` (bench/bench.py)."""
 
-import http.cookiejar
 import json
 import re
 import statistics
 import time
 import urllib.request
-from datetime import timedelta
 
+from odoo_harness import web_session
 from rows_reporting import bench_module
 
 from odoo import Command, fields
@@ -25,22 +24,7 @@ class PortalSession:
 
     def __init__(self, url, db, login, password):
         self.url = url
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"db": db, "login": login, "password": password},
-        }
-        request = urllib.request.Request(
-            f"{url}/web/session/authenticate",
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with self.opener.open(request, timeout=120) as answer:
-            reply = json.load(answer)
-        assert reply.get("result", {}).get("uid"), f"cannot log in as {login}"
+        self.opener = web_session(url, db, login, password)
 
     def get(self, path):
         with self.opener.open(f"{self.url}{path}", timeout=300) as answer:
@@ -418,7 +402,6 @@ class PortalRows:
         period yet."""
         cr = env.cr
         company = env.company
-        today = fields.Date.context_today(env.user)
         Survey = env["aftersales.satisfaction.survey"]
         start, end = self.survey_period(env)
         contract = env["aftersales.contract"].search(
@@ -432,21 +415,7 @@ class PortalRows:
                     "email": "survey@example.com",
                 }
             )
-            contract = env["aftersales.contract"].create(
-                {
-                    "partner_id": customer.id,
-                    "service_level_id": env.ref(
-                        "aftersales_service.service_level_standard"
-                    ).id,
-                    "product_id": env.ref(
-                        "aftersales_service.product_service_contract"
-                    ).id,
-                    "date_start": today - timedelta(days=30),
-                    "date_end": today + timedelta(days=3650),
-                    "amount": 1000,
-                }
-            )
-            contract.action_start()
+            contract = bench_module().running_contract(env, customer)
             env["survey.user_input"].create(
                 {
                     "survey_id": company._aftersales_satisfaction_survey().id,

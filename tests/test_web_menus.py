@@ -1,32 +1,11 @@
 """A user who logs in to the web client sees the After-Sales menu, in
 English, and in Chinese once their language is Simplified Chinese."""
 
-import http.cookiejar
 import json
-import urllib.request
 import uuid
 
 import pytest
-
-
-def _web_session(url, db, login, password):
-    """An HTTP client logged in the way the web client logs in."""
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-    )
-    payload = {
-        "jsonrpc": "2.0",
-        "method": "call",
-        "params": {"db": db, "login": login, "password": password},
-    }
-    request = urllib.request.Request(
-        f"{url}/web/session/authenticate",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with opener.open(request, timeout=60) as answer:
-        assert json.load(answer)["result"]["uid"]
-    return opener
+from odoo_harness import web_session
 
 
 def _app_menus(opener, url):
@@ -72,13 +51,13 @@ def chinese_manager(admin):
 
 def test_admin_sees_after_sales_in_english(odoo_server):
     url = odoo_server["url"]
-    opener = _web_session(url, odoo_server["db"], "admin", "admin")
+    opener = web_session(url, odoo_server["db"], "admin", "admin")
     menus = _app_menus(opener, url)
     assert menus["aftersales_service.menu_aftersales_root"] == "After-Sales"
 
 
 def test_chinese_user_sees_after_sales_in_chinese(odoo_server, chinese_manager):
     url = odoo_server["url"]
-    opener = _web_session(url, odoo_server["db"], *chinese_manager)
+    opener = web_session(url, odoo_server["db"], *chinese_manager)
     menus = _app_menus(opener, url)
     assert menus["aftersales_service.menu_aftersales_root"] == "售后服务"

@@ -3,6 +3,7 @@ ports, and a JSON-RPC client. Shared by the outside-client tests
 (``tests/``), the lifecycle tests (``lifecycle/``), the benchmark and the
 soak run (``bench/``)."""
 
+import http.cookiejar
 import json
 import os
 import platform
@@ -131,3 +132,25 @@ def provenance():
         f"{time.strftime('%Y-%m-%d %H:%M')}, code `{revision}`, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
+
+
+def web_session(url, db, login, password):
+    """An HTTP client (a urllib opener with its cookies) logged in as
+    ``login``, the way the web client logs in."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"db": db, "login": login, "password": password},
+    }
+    request = urllib.request.Request(
+        f"{url}/web/session/authenticate",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with opener.open(request, timeout=120) as answer:
+        reply = json.load(answer)
+    assert reply.get("result", {}).get("uid"), f"cannot log in as {login}"
+    return opener
