@@ -91,32 +91,35 @@ def commit_progress(env, processed, remaining):
 def run_in_batches(model, domain, process, batch_size, order="id"):
     """The loop of every scheduled action of the add-on.
 
-    The records of ``model`` that ``domain`` still selects are taken
-    ``batch_size`` at a time. Each batch is claimed (``claim_rows``): rows
-    another run holds are left to it. ``process(records)`` runs on the
-    claimed rows in a savepoint; when it fails, it runs record by record,
-    each in a savepoint of its own, so that one bad record does not hold back
-    the others (it is logged and waits for the next run). Each batch is then
-    committed with its progress (``commit_progress``). A record is taken at
-    most once per run, whether or not ``process`` changed what selects it.
+    The records of ``model`` that ``domain`` selects when the run starts are
+    listed once, in ``order``, and taken ``batch_size`` at a time. Each batch
+    is selected again (what another run did meanwhile drops out) and claimed
+    (``claim_rows``): rows another run holds are left to it. Listing the due
+    rows once keeps a batch's cost to its own rows: a search that left out
+    the rows already seen would read them again at every batch.
+
+    ``process(records)`` runs on the claimed rows in a savepoint; when it
+    fails, it runs record by record, each in a savepoint of its own, so that
+    one bad record does not hold back the others (it is logged and waits for
+    the next run). Each batch is then committed with its progress
+    (``commit_progress``). A record is taken at most once per run, whether
+    or not ``process`` changed what selects it.
 
     The rows another run held are still due at the end if that run stopped
     before committing them (a worker killed, a time-out): they are then
     reported as remaining, so that the scheduler runs the action again at
     once. Returns the records that failed."""
-    seen, skipped, failed = [], [], model.browse()
-    total = model.search_count(domain)
-    while batch := model.search(
-        [*domain, ("id", "not in", seen)], limit=batch_size, order=order
-    ):
-        seen += batch.ids
+    due = model.search(domain, order=order).ids
+    skipped, failed = [], model.browse()
+    for start in range(0, len(due), batch_size):
+        chunk = due[start : start + batch_size]
+        batch = model.search([*domain, ("id", "in", chunk)], order=order)
         claimed = claim_rows(batch)
         skipped += (batch - claimed).ids
         failed_now = _process_in_savepoints(claimed, process)
         failed |= failed_now
-        if not commit_progress(
-            model.env, len(claimed - failed_now), max(total - len(seen), 0)
-        ):
+        remaining = len(due) - start - len(chunk)
+        if not commit_progress(model.env, len(claimed - failed_now), remaining):
             break
     else:
         left = skipped and model.search_count([*domain, ("id", "in", skipped)])

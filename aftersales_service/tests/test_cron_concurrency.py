@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.fields import Domain
 from odoo.tests import TransactionCase
+from odoo.tools import SQL
 
 from odoo.addons.aftersales_service.models import aftersales_locking
 from odoo.addons.aftersales_service.models.aftersales_satisfaction_survey import (
@@ -860,3 +861,38 @@ class TestTwoRunsShareTheWork(TransactionCase):
             env["stock.lot"].search([("product_id", "=", product_id)]).unlink()
             env["product.product"].browse(product_id).unlink()
             env["res.partner"].browse(partner_ids).unlink()
+
+
+class TestBatchesReadTheirOwnRows(TransactionCase):
+    """A scheduled action over many due rows: each batch's queries carry its
+    own rows only. A batch that selected the next rows by leaving out every
+    row seen so far would grow with the run, and the whole run with the
+    square of the due rows."""
+
+    def test_no_query_grows_with_the_batches_before_it(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Batch Probe {n:02d}"} for n in range(30)]
+        )
+        self.env.flush_all()
+        sizes, done = [], []
+        execute = type(self.env.cr).execute
+
+        def measured(cr, query, params=None, log_exceptions=True):
+            sizes.append(
+                sum(
+                    len(param) if isinstance(param, (tuple, list)) else 1
+                    for param in (query.params if isinstance(query, SQL) else params)
+                    or ()
+                )
+            )
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", measured):
+            aftersales_locking.run_in_batches(
+                self.env["res.partner"],
+                [("name", "=like", "Batch Probe %")],
+                lambda records: done.extend(records.ids),
+                3,
+            )
+        self.assertEqual(done, partners.ids)
+        self.assertLessEqual(max(sizes), 3 + 5)
