@@ -16,6 +16,7 @@ from . import aftersales_unrepairable_mixin
 from . import aftersales_part_warranty
 from . import aftersales_warranty_extension
 from . import aftersales_service_level
+from . import resource_calendar
 from . import aftersales_contract
 from . import aftersales_warranty_notice
 from . import stock_lot

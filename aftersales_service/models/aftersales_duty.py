@@ -93,10 +93,13 @@ class AftersalesDuty(models.Model):
         calendar = engineer and company.resource_calendar_id
         if calendar:
             start = pytz.utc.localize(moment)
-            working = calendar._work_intervals_batch(
-                start, start + timedelta(minutes=1)
-            )
-            if working[False]:
+            end = start + timedelta(minutes=1)
+            if any(
+                begin < end and start < stop
+                for begin, stop in calendar._aftersales_work_intervals(
+                    company, start, end
+                )
+            ):
                 return self.env["res.users"]
         return engineer
 

@@ -142,12 +142,12 @@ class AftersalesServiceLevel(models.Model):
         when 7×24, the working hours of its calendar (public holidays
         excluded) otherwise.
 
-        The calendar's working intervals are computed once for all the
-        moments, from the earliest start over the calendar days the longest
-        target needs in working days, a weekend and a few days off (at most
-        two weeks); a moment beyond them (a long holiday) is planned on its
-        own with ``resource.calendar.plan_hours``, which these results
-        equal."""
+        The calendar's working intervals are read once for all the moments
+        (and cached, see ``resource.calendar._aftersales_work_intervals``),
+        from the earliest start over the calendar days the longest target
+        needs in working days, a weekend and a few days off (at most two
+        weeks); a moment beyond them (a long holiday) is planned on its own
+        with ``resource.calendar.plan_hours``, which these results equal."""
         self.ensure_one()
         if self.around_the_clock or not self.calendar_id:
             return [start + timedelta(hours=hours) for start, hours in moments]
@@ -158,13 +158,11 @@ class AftersalesServiceLevel(models.Model):
             self.calendar_id.hours_per_day or 8.0
         )
         span = timedelta(days=min(14, ceil(working_days * 7 / 5) + 3))
-        intervals = [
-            (begin, end)
-            for begin, end, __ in self.calendar_id._work_intervals_batch(
-                pytz.utc.localize(min(start for start, __ in timed)),
-                pytz.utc.localize(max(start for start, __ in timed) + span),
-            )[False]
-        ]
+        intervals = self.calendar_id._aftersales_work_intervals(
+            self.company_id or self.env.company,
+            pytz.utc.localize(min(start for start, __ in timed)),
+            pytz.utc.localize(max(start for start, __ in timed) + span),
+        )
         ends = [end for __, end in intervals]
         result = []
         for start, hours in moments:

@@ -1,4 +1,5 @@
 from datetime import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -98,6 +99,65 @@ class TestClockArithmetic(ClockCase):
         self.assertEqual(request.ack_deadline, at(30, 12))
         # Friday 16:00 + 8 business hours (city): 1 Friday, 7 Monday: 16:00.
         self.assertEqual(request.arrival_deadline, at(30, 16))
+
+    def test_working_hours_are_read_again_when_they_change(self):
+        """The calendar's working hours are kept between requests; a public
+        holiday or new working hours apply to the next request at once, and
+        another company's holiday does not apply."""
+        Leaves = self.env["resource.calendar.leaves"]
+        # Tuesday 15:00 + 4 business hours: Wednesday 11:00.
+        self.assertEqual(
+            self._request(at(TUE, 15), self.business).ack_deadline, at(25, 11)
+        )
+        other = self.env["res.company"].create({"name": "Other Service Co."})
+        Leaves.with_company(other).create(
+            {
+                "name": "Other company's holiday",
+                "date_from": at(25, 0),
+                "date_to": at(25, 23, 59),
+            }
+        ).flush_recordset()  # its company is computed in its own company
+        self.assertEqual(
+            self._request(at(TUE, 15), self.business).ack_deadline, at(25, 11)
+        )
+        holiday = Leaves.create(
+            {
+                "name": "Holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": at(25, 0),
+                "date_to": at(25, 23, 59),
+            }
+        )
+        # Wednesday off: Thursday 11:00.
+        self.assertEqual(
+            self._request(at(TUE, 15), self.business).ack_deadline, at(26, 11)
+        )
+        holiday.date_to = at(25, 10)
+        # Only Wednesday 9-10 off: Wednesday 12:00.
+        self.assertEqual(
+            self._request(at(TUE, 15), self.business).ack_deadline, at(25, 12)
+        )
+        holiday.unlink()
+        tuesday = self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == "1")
+        tuesday.hour_to = 16
+        # Tuesday ends at 16:00: 1 hour, then 9-12 Wednesday.
+        self.assertEqual(
+            self._request(at(TUE, 15), self.business).ack_deadline, at(25, 12)
+        )
+
+    def test_working_hours_are_computed_once_a_day(self):
+        """Requests of the same day on the same calendar compute its working
+        hours once."""
+        first = self._request(at(TUE, 15), self.business)
+        self.assertEqual(first.ack_deadline, at(25, 11))
+        Calendar = type(self.env["resource.calendar"])
+        with patch.object(
+            Calendar,
+            "_work_intervals_batch",
+            side_effect=AssertionError("working hours computed again"),
+        ):
+            request = self._request(at(TUE, 16), self.business)
+            self.assertEqual(request.ack_deadline, at(25, 12))
 
     def test_round_the_clock(self):
         request = self._request(at(FRI, 16))
