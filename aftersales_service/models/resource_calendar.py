@@ -28,10 +28,10 @@ class ResourceCalendar(models.Model):
     @api.model
     @ormcache("calendar_id", "company_id", "first", "last")
     def _aftersales_days_intervals(self, calendar_id, company_id, first, last):
-        """Cached: see ``_aftersales_work_intervals``. Computed with no
-        context (no user's time zone nor companies), so that the cache holds
-        for everyone."""
-        calendar = self.with_context({}).browse(calendar_id)
+        """Cached: see ``_aftersales_work_intervals``. Computed as the
+        superuser, in the calendar's time zone and with the company's days
+        off, whoever asks first: the cache holds for everyone."""
+        calendar = self.browse(calendar_id)
         start, end = (
             pytz.utc.localize(datetime.combine(day, time.min)) for day in (first, last)
         )
