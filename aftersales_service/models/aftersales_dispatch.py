@@ -625,7 +625,9 @@ class AftersalesDispatch(models.Model):
             {
                 "default_dispatch_id": self.id,
                 "default_partner_id": self.partner_id.id,
-                "default_contract_id": self.ticket_id.aftersales_contract_id.id,
+                # The request may be someone else's: the engineer dispatched
+                # needn't read it to log the training.
+                "default_contract_id": self.ticket_id.sudo().aftersales_contract_id.id,
                 "default_trainer_id": (self.engineer_ids[:1] or self.env.user).id,
                 "default_company_id": self.company_id.id,
             }

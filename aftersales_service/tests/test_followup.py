@@ -432,5 +432,21 @@ class TestTraining(FollowupCase):
         self.assertEqual(session.dispatch_id, dispatch)
         self.assertEqual(session.partner_id, self.customer)
 
+    def test_training_at_a_dispatch_on_someone_elses_request(self):
+        """The back office owns the request; the engineer it dispatched logs
+        the training from the dispatch order all the same."""
+        owner = self.env.ref("base.user_admin")
+        dispatch = DispatchCase._plan(self, self._request(user_id=owner.id))
+        self.assertFalse(dispatch.ticket_id.with_user(self.engineer).has_access("read"))
+        self.env.invalidate_all()  # read as the engineer, not from the cache
+        action = dispatch.with_user(self.engineer).action_log_training()
+        session = Form(
+            self.env["aftersales.training.session"]
+            .with_user(self.engineer)
+            .with_context(**action["context"])
+        ).save()
+        self.assertEqual(session.dispatch_id, dispatch)
+        self.assertEqual(session.contract_id, dispatch.ticket_id.aftersales_contract_id)
+
     def _plan_dispatch(self):
         return DispatchCase._plan(self, self._request())
