@@ -109,12 +109,13 @@ class AftersalesDuty(models.Model):
         ``company``, business hours or not."""
         return (
             self.sudo()
-            .search(
+            .search_fetch(
                 [
                     ("company_id", "=", company.id),
                     ("date_start", "<=", moment),
                     ("date_end", ">", moment),
                 ],
+                ["user_id"],
                 order="date_start desc",
                 limit=1,
             )

@@ -135,9 +135,10 @@ class AftersalesResponseClockMixin(models.AbstractModel):
     def _clock_level(self):
         return self[self._clock_level_field]
 
-    def _clock_add_hours(self, level, moments):
-        """[(start, hours)] -> deadlines on ``level``'s clock."""
-        return level._add_hours(moments)
+    def _clock_add_hours(self, level, moments, company):
+        """[(start, hours)] -> deadlines on ``level``'s clock, skipping
+        ``company``'s holidays."""
+        return level._add_hours(moments, company)
 
     def _clock_hours_between(self, start, end):
         return self._clock_level()._hours_between(start, end)
@@ -185,9 +186,9 @@ class AftersalesResponseClockMixin(models.AbstractModel):
 
     @api.depends(lambda self: self._clock_deadline_depends())
     def _compute_clock_deadlines(self):
-        # Per service level, all the clocks of the batch at once: the
-        # calendar's working hours are computed once.
-        clocks = defaultdict(list)  # level: [(record, phase, start, hours)]
+        # Per service level and company, all the clocks of the batch at once:
+        # the calendar's working hours are read once.
+        clocks = defaultdict(list)  # (level, company): [(record, phase, ...)]
         for record in self:
             level = record._clock_level()
             for phase in self._clock_phases:
@@ -195,12 +196,14 @@ class AftersalesResponseClockMixin(models.AbstractModel):
                 if level and start:
                     hours = record._phase_target(phase)
                     hours += record._phase_paused_hours(phase)
-                    clocks[level].append((record, phase, start, hours))
+                    clocks[level, record.company_id].append(
+                        (record, phase, start, hours)
+                    )
                 else:
                     record[f"{phase}_deadline"] = False
-        for level, todo in clocks.items():
+        for (level, company), todo in clocks.items():
             deadlines = self._clock_add_hours(
-                level, [(start, hours) for __, __, start, hours in todo]
+                level, [(start, hours) for __, __, start, hours in todo], company
             )
             for (record, phase, __, __), deadline in zip(todo, deadlines, strict=True):
                 record[f"{phase}_deadline"] = deadline

@@ -136,11 +136,12 @@ class AftersalesServiceLevel(models.Model):
 
     # Clock arithmetic -------------------------------------------------------
 
-    def _add_hours(self, moments):
+    def _add_hours(self, moments, company=None):
         """[(start, hours)] -> [the moment ``hours`` of this level's clock
         after ``start``], naive UTC datetimes as Odoo stores them: every hour
-        when 7×24, the working hours of its calendar (public holidays
-        excluded) otherwise.
+        when 7×24, the working hours of its calendar otherwise, without the
+        public holidays of ``company`` (by default the level's, else the
+        current company).
 
         The calendar's working intervals are read once for all the moments
         (and cached, see ``resource.calendar._aftersales_work_intervals``),
@@ -159,7 +160,7 @@ class AftersalesServiceLevel(models.Model):
         )
         span = timedelta(days=min(14, ceil(working_days * 7 / 5) + 3))
         intervals = self.calendar_id._aftersales_work_intervals(
-            self.company_id or self.env.company,
+            company or self.company_id or self.env.company,
             pytz.utc.localize(min(start for start, __ in timed)),
             pytz.utc.localize(max(start for start, __ in timed) + span),
         )

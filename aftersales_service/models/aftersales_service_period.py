@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_datetime, format_list
+from odoo.tools import SQL, format_datetime, format_list
 
 from .aftersales_integrity_mixin import workflow_step
 from .aftersales_locking import lock_rows, run_in_batches
@@ -284,6 +284,24 @@ class AftersalesServicePeriod(models.Model):
     # Requests (T3) ----------------------------------------------------------
 
     @api.model
+    def _any_approved_between(self, first, last):
+        """Whether any approved period runs at some moment from ``first`` to
+        ``last``. Most requests fall in none: this look at the periods' own
+        row says so in one small query, before their units and sites are
+        searched."""
+        self.flush_model(["state", "date_start", "date_end"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM aftersales_service_period
+                    WHERE state = 'approved' AND date_start <= %s AND date_end > %s
+                    LIMIT 1""",
+                last,
+                first,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _levels_for_requests(self, tickets):
         """{ticket: service level} for the requests reported inside an
         approved period about its units or from its sites. Whoever reports
@@ -291,7 +309,9 @@ class AftersalesServicePeriod(models.Model):
         tickets = tickets.filtered(
             lambda t: t.reported_at and (t.lot_id or t.partner_id)
         )
-        if not tickets:
+        if not tickets or not self._any_approved_between(
+            min(tickets.mapped("reported_at")), max(tickets.mapped("reported_at"))
+        ):
             return {}
         periods = self.sudo().search(
             [

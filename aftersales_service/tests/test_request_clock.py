@@ -145,6 +145,23 @@ class TestClockArithmetic(ClockCase):
             self._request(at(TUE, 15), self.business).ack_deadline, at(25, 12)
         )
 
+    def test_a_request_skips_the_holidays_of_its_own_company(self):
+        """A level offered in every company counts, for each request, the
+        holidays of the request's company, whichever company the person
+        recording it works in."""
+        other = self.env["res.company"].create({"name": "Other Service Co."})
+        self.env["resource.calendar.leaves"].with_company(other).create(
+            {
+                "name": "Other company's holiday",
+                "date_from": at(25, 0),
+                "date_to": at(25, 23, 59),
+            }
+        ).flush_recordset()
+        ours = self._request(at(TUE, 15), self.business)
+        theirs = self._request(at(TUE, 15), self.business, company_id=other.id)
+        self.assertEqual(ours.ack_deadline, at(25, 11))
+        self.assertEqual(theirs.ack_deadline, at(26, 11))
+
     def test_working_hours_are_computed_once_a_day(self):
         """Requests of the same day on the same calendar compute its working
         hours once."""
