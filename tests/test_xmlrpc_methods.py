@@ -1370,6 +1370,95 @@ def test_stock_configuration(world):
     )
 
 
+@covers(
+    ("resource.calendar", "write"),
+    ("resource.calendar", "unlink"),
+    ("resource.calendar.attendance", "create"),
+    ("resource.calendar.attendance", "write"),
+    ("resource.calendar.attendance", "unlink"),
+    ("resource.calendar.leaves", "create"),
+    ("resource.calendar.leaves", "write"),
+    ("resource.calendar.leaves", "unlink"),
+)
+def test_working_hours(world):
+    # The administrator edits the working hours and holidays a level counts
+    # on; the server's next deadline follows each change at once.
+    admin = world.administrator
+    calendar = world.admin.call(
+        "resource.calendar",
+        "create",
+        {"name": f"RPC Hours {world.tag}", "tz": "UTC", "attendance_ids": []},
+    )
+    days = {
+        day: admin.call(
+            "resource.calendar.attendance",
+            "create",
+            {
+                "name": f"Day {day}",
+                "calendar_id": calendar,
+                "dayofweek": str(day),
+                "hour_from": 9,
+                "hour_to": 17,
+                "day_period": "morning",
+            },
+        )
+        for day in range(5)
+    }
+    level = world.admin.call(
+        "aftersales.service.level",
+        "create",
+        {
+            "name": f"RPC Business {world.tag}",
+            "around_the_clock": False,
+            "calendar_id": calendar,
+            "ack_hours": 4,
+        },
+    )
+
+    def acknowledge_by():
+        # Reported on Tuesday 2 March 2027 at 15:00 (UTC).
+        request = world.ticket(
+            service_level_id=level, reported_at="2027-03-02 15:00:00"
+        )
+        [values] = world.admin.call(
+            "helpdesk.ticket", "read", [request], ["ack_deadline"]
+        )
+        return values["ack_deadline"]
+
+    assert acknowledge_by() == "2027-03-03 11:00:00"
+    holiday = admin.call(
+        "resource.calendar.leaves",
+        "create",
+        {
+            "name": f"RPC Holiday {world.tag}",
+            "calendar_id": calendar,
+            "date_from": "2027-03-03 00:00:00",
+            "date_to": "2027-03-03 23:59:00",
+        },
+    )
+    assert acknowledge_by() == "2027-03-04 11:00:00"
+    assert admin.call(
+        "resource.calendar.leaves",
+        "write",
+        [holiday],
+        {"date_to": "2027-03-03 10:00:00"},
+    )
+    assert acknowledge_by() == "2027-03-03 12:00:00"
+    assert admin.call("resource.calendar.leaves", "unlink", [holiday])
+    assert admin.call(
+        "resource.calendar.attendance", "write", [days[1]], {"hour_to": 16}
+    )
+    assert acknowledge_by() == "2027-03-03 12:00:00"
+    assert admin.call("resource.calendar.attendance", "unlink", [days[4]])
+    assert admin.call(
+        "resource.calendar", "write", [calendar], {"name": f"RPC Days {world.tag}"}
+    )
+    spare = world.admin.call(
+        "resource.calendar", "create", {"name": f"RPC Spare {world.tag}"}
+    )
+    assert admin.call("resource.calendar", "unlink", [spare])
+
+
 @covers(("helpdesk.ticket.stage", "write"))
 def test_request_stages(world):
     # The manager makes a stage wait for the customer, then not.
