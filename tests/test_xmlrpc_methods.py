@@ -1372,7 +1372,6 @@ def test_stock_configuration(world):
 
 @covers(
     ("resource.calendar", "write"),
-    ("resource.calendar", "unlink"),
     ("resource.calendar.attendance", "create"),
     ("resource.calendar.attendance", "write"),
     ("resource.calendar.attendance", "unlink"),

@@ -49,13 +49,16 @@ class ResourceCalendar(models.Model):
             for begin, stop, __ in intervals
         )
 
-    def write(self, vals):
+    @api.model
+    def _aftersales_forget_work_intervals(self):
+        """Drop the cached intervals of every calendar (Odoo's caches are
+        cleared as a whole, in every worker). A deleted calendar needs no
+        clearing: its intervals are never asked for again."""
         self.env.registry.clear_cache()
-        return super().write(vals)
 
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+    def write(self, vals):
+        self._aftersales_forget_work_intervals()
+        return super().write(vals)
 
 
 class ResourceCalendarAttendance(models.Model):
@@ -65,15 +68,15 @@ class ResourceCalendarAttendance(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()
+        self.env["resource.calendar"]._aftersales_forget_work_intervals()
         return super().create(vals_list)
 
     def write(self, vals):
-        self.env.registry.clear_cache()
+        self.env["resource.calendar"]._aftersales_forget_work_intervals()
         return super().write(vals)
 
     def unlink(self):
-        self.env.registry.clear_cache()
+        self.env["resource.calendar"]._aftersales_forget_work_intervals()
         return super().unlink()
 
 
@@ -86,7 +89,7 @@ class ResourceCalendarLeaves(models.Model):
 
     def _aftersales_clear_calendars(self):
         if any(not leave.resource_id for leave in self):
-            self.env.registry.clear_cache()
+            self.env["resource.calendar"]._aftersales_forget_work_intervals()
 
     @api.model_create_multi
     def create(self, vals_list):

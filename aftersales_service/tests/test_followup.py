@@ -405,11 +405,7 @@ class TestTraining(FollowupCase):
             lambda v: v.period == "inspection-2027-Q1"
         )
         action = inspection.with_user(self.engineer).action_log_training()
-        session = Form(
-            self.env["aftersales.training.session"]
-            .with_user(self.engineer)
-            .with_context(**action["context"])
-        ).save()
+        session = self._log_training(action)
         self.assertEqual(session.inspection_id, inspection)
         self.assertEqual(session.partner_id, self.customer)
         self.assertEqual(session.contract_id, self.contract)
@@ -424,11 +420,7 @@ class TestTraining(FollowupCase):
     def test_training_at_a_dispatch(self):
         dispatch = self._plan_dispatch()
         action = dispatch.with_user(self.engineer).action_log_training()
-        session = Form(
-            self.env["aftersales.training.session"]
-            .with_user(self.engineer)
-            .with_context(**action["context"])
-        ).save()
+        session = self._log_training(action)
         self.assertEqual(session.dispatch_id, dispatch)
         self.assertEqual(session.partner_id, self.customer)
 
@@ -440,13 +432,17 @@ class TestTraining(FollowupCase):
         self.assertFalse(dispatch.ticket_id.with_user(self.engineer).has_access("read"))
         self.env.invalidate_all()  # read as the engineer, not from the cache
         action = dispatch.with_user(self.engineer).action_log_training()
-        session = Form(
+        session = self._log_training(action)
+        self.assertEqual(session.dispatch_id, dispatch)
+        self.assertEqual(session.contract_id, dispatch.ticket_id.aftersales_contract_id)
+
+    def _log_training(self, action):
+        """Save the training log the engineer's button opened."""
+        return Form(
             self.env["aftersales.training.session"]
             .with_user(self.engineer)
             .with_context(**action["context"])
         ).save()
-        self.assertEqual(session.dispatch_id, dispatch)
-        self.assertEqual(session.contract_id, dispatch.ticket_id.aftersales_contract_id)
 
     def _plan_dispatch(self):
         return DispatchCase._plan(self, self._request())

@@ -100,6 +100,18 @@ class TestClockArithmetic(ClockCase):
         # Friday 16:00 + 8 business hours (city): 1 Friday, 7 Monday: 16:00.
         self.assertEqual(request.arrival_deadline, at(30, 16))
 
+    def _other_company_wednesday_off(self):
+        """Another company, with Wednesday 25 November as its holiday."""
+        other = self.env["res.company"].create({"name": "Other Service Co."})
+        self.env["resource.calendar.leaves"].with_company(other).create(
+            {
+                "name": "Other company's holiday",
+                "date_from": at(25, 0),
+                "date_to": at(25, 23, 59),
+            }
+        ).flush_recordset()  # its company is computed in its own company
+        return other
+
     def test_working_hours_are_read_again_when_they_change(self):
         """The calendar's working hours are kept between requests; a public
         holiday or new working hours apply to the next request at once, and
@@ -109,14 +121,7 @@ class TestClockArithmetic(ClockCase):
         self.assertEqual(
             self._request(at(TUE, 15), self.business).ack_deadline, at(25, 11)
         )
-        other = self.env["res.company"].create({"name": "Other Service Co."})
-        Leaves.with_company(other).create(
-            {
-                "name": "Other company's holiday",
-                "date_from": at(25, 0),
-                "date_to": at(25, 23, 59),
-            }
-        ).flush_recordset()  # its company is computed in its own company
+        self._other_company_wednesday_off()
         self.assertEqual(
             self._request(at(TUE, 15), self.business).ack_deadline, at(25, 11)
         )
@@ -149,14 +154,7 @@ class TestClockArithmetic(ClockCase):
         """A level offered in every company counts, for each request, the
         holidays of the request's company, whichever company the person
         recording it works in."""
-        other = self.env["res.company"].create({"name": "Other Service Co."})
-        self.env["resource.calendar.leaves"].with_company(other).create(
-            {
-                "name": "Other company's holiday",
-                "date_from": at(25, 0),
-                "date_to": at(25, 23, 59),
-            }
-        ).flush_recordset()
+        other = self._other_company_wednesday_off()
         ours = self._request(at(TUE, 15), self.business)
         theirs = self._request(at(TUE, 15), self.business, company_id=other.id)
         self.assertEqual(ours.ack_deadline, at(25, 11))
