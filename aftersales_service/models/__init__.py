@@ -20,6 +20,7 @@ from . import resource_calendar
 from . import aftersales_contract
 from . import aftersales_warranty_notice
 from . import stock_lot
+from . import stock_lot_replacement
 from . import stock_move
 from . import stock_move_line
 from . import sale_order
