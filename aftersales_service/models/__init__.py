@@ -38,6 +38,7 @@ from . import stock_picking
 from . import stock_warehouse
 from . import aftersales_loaner
 from . import aftersales_replacement_notice
+from . import aftersales_spare_line_mixin
 from . import aftersales_spare_request
 from . import aftersales_scrap_request
 from . import aftersales_service_period
