@@ -1,6 +1,7 @@
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import escape_psql
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -304,7 +305,13 @@ class AftersalesPortal(CustomerPortal):
 
 class AftersalesTicketController(HelpdeskTicketController):
     """The online fault report: the customer picks one of their units, so
-    that the request gets the unit's contract, service level and clocks."""
+    that the request gets the unit's contract, service level and clocks.
+    A customer with more units than a list can show types the unit's serial
+    number, as it reads on its nameplate."""
+
+    # Up to this many units, the form lists them; beyond, it asks for the
+    # serial number.
+    _aftersales_unit_choices = 100
 
     @http.route("/ticket/close", type="http", auth="user", methods=["POST"])
     def support_ticket_close(self, ticket_id=None, stage_id=None, **kw):
@@ -325,23 +332,79 @@ class AftersalesTicketController(HelpdeskTicketController):
 
     def _get_create_new_ticket_values(self, **kw):
         values = super()._get_create_new_ticket_values(**kw)
-        values["aftersales_units"] = (
-            request.env["aftersales.warranty"].search([], order="lot_id").sudo()
-        )
+        # The contact's own company's units (record rules), one more than the
+        # list shows: whether there are too many to list.
+        Warranty = request.env["aftersales.warranty"]
+        units = Warranty.search(
+            [], order="lot_id", limit=self._aftersales_unit_choices + 1
+        ).sudo()
+        if len(units) > self._aftersales_unit_choices:
+            # "Report A Fault" on a unit's page names that unit.
+            chosen = str(kw.get("aftersales_unit") or "")
+            values["aftersales_serial"] = (
+                chosen.isdigit()
+                and Warranty.search([("lot_id", "=", int(chosen))], limit=1)
+                .sudo()
+                .lot_id.name
+                or ""
+            )
+            units = units.browse()
+        values["aftersales_units"] = units
         return values
 
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)
-        unit = int(kw.get("aftersales_unit") or 0)
-        if unit:
-            # Only a unit of the contact's own company (record rules).
-            warranty = request.env["aftersales.warranty"].search(
-                [("lot_id", "=", unit)], limit=1
-            )
-            if not warranty:
-                raise UserError(_("Pick one of your own units."))
-            vals["lot_id"] = warranty.sudo().lot_id.id
+        lot = self._aftersales_reported_unit(
+            str(kw.get("aftersales_unit") or ""),
+            (kw.get("aftersales_serial") or "").strip(),
+        )
+        if lot:
+            vals["lot_id"] = lot.id
         if kw.get("severity") in ("general", "major"):
             vals["severity"] = kw["severity"]
         vals["fault_description"] = kw.get("description")
         return vals
+
+    @staticmethod
+    def _aftersales_reported_unit(unit, serial):
+        """The unit picked from the list (its id, as posted) or typed (its
+        serial number, in any case), among the contact's own company's units
+        (record rules); none when neither is given."""
+        if not unit and not serial:
+            return request.env["stock.lot"]
+        domain = (
+            [("lot_id", "=", int(unit) if unit.isdigit() else 0)]
+            if unit
+            # The serial numbers are looked up as the superuser (a contact
+            # doesn't read units); the warranties, under the record rules.
+            else [
+                (
+                    "lot_id",
+                    "in",
+                    request.env["stock.lot"]
+                    .sudo()
+                    ._search([("name", "=ilike", escape_psql(serial))]),
+                )
+            ]
+        )
+        warranties = request.env["aftersales.warranty"].search(domain, limit=2)
+        if not warranties:
+            if unit:
+                raise UserError(_("Pick one of your own units."))
+            raise UserError(
+                _(
+                    "None of your units has the serial number %(serial)s. Copy it "
+                    "from the unit's nameplate, or find the unit in Your Units and "
+                    "report the fault from its page.",
+                    serial=serial,
+                )
+            )
+        if len(warranties.lot_id) > 1:
+            raise UserError(
+                _(
+                    "Several of your units have the serial number %(serial)s: find "
+                    "the unit in Your Units and report the fault from its page.",
+                    serial=serial,
+                )
+            )
+        return warranties.sudo().lot_id

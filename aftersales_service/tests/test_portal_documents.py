@@ -1,6 +1,9 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
+from ..controllers.portal import AftersalesTicketController
 from .common import CSRF_TOKEN, SIGNATURE, AftersalesCase, PortalCase
 
 
@@ -166,6 +169,66 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
             },
         )
         self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
+
+    def _report(self, token, subject, **values):
+        """Post the online fault report; the number of requests made."""
+        before = self.env["helpdesk.ticket"].search_count([])
+        self.url_open(
+            "/submitted/ticket",
+            data={
+                "csrf_token": token,
+                "subject": subject,
+                "description": "Alarm E21.",
+                **values,
+            },
+        )
+        return self.env["helpdesk.ticket"].search_count([]) - before
+
+    def test_a_customer_with_many_units_types_the_serial_number(self):
+        # Another unit with the same serial number, of another product.
+        other_product = self._create_product("Inverter", duration=2)
+        twin = self._delivered_warranties(other_product, ["PD-TWIN"])
+        twin_too = self._delivered_warranties(self.product, ["PD-TWIN"])
+        self.assertEqual(twin.partner_id, twin_too.partner_id)
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
+            form = self.url_open("/new/ticket").text
+            # Too many to list: a serial number field, and no list of units.
+            self.assertIn('name="aftersales_serial"', form)
+            self.assertNotIn('name="aftersales_unit"', form)
+            self.assertNotIn("PD-MINE", form)
+            # From a unit's page, the field holds that unit's serial number.
+            form = self.url_open(
+                f"/new/ticket?aftersales_unit={self.mine.lot_id.id}"
+            ).text
+            self.assertIn('value="PD-MINE"', form)
+            # Another customer's unit is not named.
+            form = self.url_open(
+                f"/new/ticket?aftersales_unit={self.theirs.lot_id.id}"
+            ).text
+            self.assertNotIn("PD-THEIRS", form)
+        token = CSRF_TOKEN.search(form).group(1)
+        # Typed as the customer reads it: any case, spaces around.
+        self.assertEqual(
+            self._report(token, "Typed serial", aftersales_serial="  pd-mine "), 1
+        )
+        request = self.env["helpdesk.ticket"].search([("name", "=", "Typed serial")])
+        self.assertEqual(request.lot_id, self.mine.lot_id)
+        self.assertEqual(request.aftersales_contract_id, self.contracts[0])
+        # Refused, and nothing is made: another customer's unit, a pattern,
+        # an unknown serial, two units with that serial, a garbled unit id.
+        for values in (
+            {"aftersales_serial": "PD-THEIRS"},
+            {"aftersales_serial": "PD-%"},
+            {"aftersales_serial": "PD-MINE-2"},
+            {"aftersales_serial": "PD-TWIN"},
+            {"aftersales_unit": "PD-MINE"},
+        ):
+            self.assertEqual(self._report(token, "Refused", **values), 0, values)
+        # No serial number: a request about no unit.
+        self.assertEqual(self._report(token, "No unit", aftersales_serial=" "), 1)
+        request = self.env["helpdesk.ticket"].search([("name", "=", "No unit")])
+        self.assertFalse(request.lot_id)
 
     def test_the_customer_approves_the_follow_up_plan(self):
         plan = self.env["aftersales.followup.plan"].create(
