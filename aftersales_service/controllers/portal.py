@@ -341,22 +341,24 @@ class AftersalesTicketController(HelpdeskTicketController):
         if len(units) > self._aftersales_unit_choices:
             # "Report A Fault" on a unit's page names that unit.
             chosen = str(kw.get("aftersales_unit") or "")
-            values["aftersales_serial"] = (
-                chosen.isdigit()
-                and Warranty.search([("lot_id", "=", int(chosen))], limit=1)
-                .sudo()
-                .lot_id.name
-                or ""
+            lot = (
+                Warranty.search([("lot_id", "=", int(chosen))], limit=1).sudo().lot_id
+                if chosen.isdigit()
+                else request.env["stock.lot"]
             )
+            values["aftersales_serial"] = lot.name or ""
+            values["aftersales_chosen_unit"] = lot.id
             units = units.browse()
         values["aftersales_units"] = units
         return values
 
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)
+        serial = kw.get("aftersales_serial")
         lot = self._aftersales_reported_unit(
             str(kw.get("aftersales_unit") or ""),
-            (kw.get("aftersales_serial") or "").strip(),
+            # None: the form listed the units and asked for no serial number.
+            serial if serial is None else serial.strip(),
         )
         if lot:
             vals["lot_id"] = lot.id
@@ -367,30 +369,36 @@ class AftersalesTicketController(HelpdeskTicketController):
 
     @staticmethod
     def _aftersales_reported_unit(unit, serial):
-        """The unit picked from the list (its id, as posted) or typed (its
-        serial number, in any case), among the contact's own company's units
-        (record rules); none when neither is given."""
-        if not unit and not serial:
-            return request.env["stock.lot"]
-        domain = (
-            [("lot_id", "=", int(unit) if unit.isdigit() else 0)]
-            if unit
-            # The serial numbers are looked up as the superuser (a contact
-            # doesn't read units); the warranties, under the record rules.
-            else [
-                (
-                    "lot_id",
-                    "in",
-                    request.env["stock.lot"]
-                    .sudo()
-                    ._search([("name", "=ilike", escape_psql(serial))]),
-                )
-            ]
-        )
-        warranties = request.env["aftersales.warranty"].search(domain, limit=2)
-        if not warranties:
-            if unit:
+        """The unit picked from the list or named by its page (its id, as
+        posted), or typed (its serial number, in any case), among the
+        contact's own company's units (record rules); none when neither is
+        given, or when the serial number field was emptied."""
+        Warranty = request.env["aftersales.warranty"]
+        if unit:
+            warranty = Warranty.search(
+                [("lot_id", "=", int(unit) if unit.isdigit() else 0)], limit=1
+            )
+            if not warranty:
                 raise UserError(_("Pick one of your own units."))
+            lot = warranty.sudo().lot_id
+            # The serial number that the unit's page filled in, unchanged.
+            if serial is None or serial.casefold() == lot.name.casefold():
+                return lot
+        if not serial:
+            return request.env["stock.lot"]
+        # The serial numbers are looked up as the superuser (a contact doesn't
+        # read units); the warranties, under the record rules.
+        domain = [
+            (
+                "lot_id",
+                "in",
+                request.env["stock.lot"]
+                .sudo()
+                ._search([("name", "=ilike", escape_psql(serial))]),
+            )
+        ]
+        warranties = Warranty.search(domain, limit=2)
+        if not warranties:
             raise UserError(
                 _(
                     "None of your units has the serial number %(serial)s. Copy it "

@@ -229,6 +229,22 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         self.assertEqual(self._report(token, "No unit", aftersales_serial=" "), 1)
         request = self.env["helpdesk.ticket"].search([("name", "=", "No unit")])
         self.assertFalse(request.lot_id)
+        # From a unit's page, the form names the unit: one of two units with
+        # the same serial number is reported; a serial typed over it, or
+        # emptied, counts instead.
+        with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
+            form = self.url_open(f"/new/ticket?aftersales_unit={twin.lot_id.id}").text
+        self.assertIn(f'name="aftersales_unit" value="{twin.lot_id.id}"', form)
+        for subject, serial, reported in (
+            ("Twin", "PD-TWIN", twin.lot_id),
+            ("Retyped", "pd-mine", self.mine.lot_id),
+            ("Emptied", "", self.env["stock.lot"]),
+        ):
+            self._report(
+                token, subject, aftersales_unit=twin.lot_id.id, aftersales_serial=serial
+            )
+            request = self.env["helpdesk.ticket"].search([("name", "=", subject)])
+            self.assertEqual(request.lot_id, reported, subject)
 
     def test_the_customer_approves_the_follow_up_plan(self):
         plan = self.env["aftersales.followup.plan"].create(
