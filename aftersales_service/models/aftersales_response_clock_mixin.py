@@ -141,7 +141,7 @@ class AftersalesResponseClockMixin(models.AbstractModel):
         return level._add_hours(moments, company)
 
     def _clock_hours_between(self, start, end):
-        return self._clock_level()._hours_between(start, end)
+        return self._clock_level()._hours_between(start, end, self.company_id)
 
     def _phase_start(self, phase):
         earlier = self._clock_phase_starts.get(phase)

@@ -183,14 +183,20 @@ class AftersalesServiceLevel(models.Model):
         self.ensure_one()
         return 24.0 if self.around_the_clock else self.calendar_id.hours_per_day
 
-    def _hours_between(self, start, end):
-        """Hours of this level's clock between two naive UTC datetimes."""
+    def _hours_between(self, start, end, company=None):
+        """Hours of this level's clock between two naive UTC datetimes,
+        without the public holidays of ``company`` (by default the level's,
+        else the current company), as ``_add_hours`` counts them."""
         self.ensure_one()
         if end <= start:
             return 0.0
         if self.around_the_clock or not self.calendar_id:
             return (end - start).total_seconds() / 3600
-        return self.calendar_id.get_work_hours_count(start, end, compute_leaves=True)
+        return self.calendar_id._aftersales_hours_between(
+            company or self.company_id or self.env.company,
+            pytz.utc.localize(start),
+            pytz.utc.localize(end),
+        )
 
 
 def _walk(intervals, ends, start, hours):

@@ -35,19 +35,35 @@ class ResourceCalendar(models.Model):
         start, end = (
             pytz.utc.localize(datetime.combine(day, time.min)) for day in (first, last)
         )
-        intervals = calendar._work_intervals_batch(
+        return tuple(
+            (begin.astimezone(pytz.utc), stop.astimezone(pytz.utc))
+            for begin, stop in calendar._aftersales_intervals(company_id, start, end)
+        )
+
+    def _aftersales_hours_between(self, company, start, end):
+        """The calendar's working hours between two aware datetimes, holidays
+        and days off of ``company`` left out, as the deadlines count them
+        (``_aftersales_work_intervals``)."""
+        self.ensure_one()
+        return sum(
+            (stop - begin).total_seconds() / 3600
+            for begin, stop in self.sudo()._aftersales_intervals(company.id, start, end)
+        )
+
+    def _aftersales_intervals(self, company_id, start, end):
+        """The working intervals between two aware datetimes, in the
+        calendar's time zone, with the holidays and days off of
+        ``company_id`` and of no company, whoever asks."""
+        intervals = self._work_intervals_batch(
             start,
             end,
             domain=[
                 ("time_type", "=", "leave"),
                 ("company_id", "in", [False, company_id]),
             ],
-            tz=pytz.timezone(calendar.tz or "UTC"),
+            tz=pytz.timezone(self.tz or "UTC"),
         )[False]
-        return tuple(
-            (begin.astimezone(pytz.utc), stop.astimezone(pytz.utc))
-            for begin, stop, __ in intervals
-        )
+        return [(begin, stop) for begin, stop, __ in intervals]
 
     @api.model
     def _aftersales_forget_work_intervals(self):

@@ -160,6 +160,20 @@ class TestClockArithmetic(ClockCase):
         self.assertEqual(ours.ack_deadline, at(25, 11))
         self.assertEqual(theirs.ack_deadline, at(26, 11))
 
+    def test_hours_taken_skip_the_holidays_of_its_own_company(self):
+        """The hours a phase took count the request's company's working
+        hours, as its deadline does: another company's holiday is no day
+        off, whoever looks."""
+        other = self._other_company_wednesday_off()
+        ours = self._request(at(TUE, 15), self.business)
+        theirs = self._request(at(TUE, 15), self.business, company_id=other.id)
+        with freeze_time(at(26, 10)):  # Thursday 10:00
+            (ours | theirs).action_acknowledge()
+        # 2 hours on Tuesday, 8 on Wednesday, 1 on Thursday.
+        self.assertEqual(ours.ack_hours, 11)
+        # Their Wednesday is a holiday.
+        self.assertEqual(theirs.ack_hours, 3)
+
     def test_working_hours_are_computed_once_a_day(self):
         """Requests of the same day on the same calendar compute its working
         hours once."""
