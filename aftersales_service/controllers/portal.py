@@ -330,6 +330,21 @@ class AftersalesTicketController(HelpdeskTicketController):
         ticket.sudo().stage_id = stage
         return request.redirect(ticket.sudo().get_portal_url())
 
+    @http.route("/submitted/ticket", type="http", auth="user", website=True, csrf=True)
+    def submit_ticket(self, **kw):
+        """A report refused (a serial number that is none of the customer's
+        units) shows the form again with the reason, keeping what was
+        typed; nothing is saved."""
+        try:
+            with request.env.cr.savepoint():
+                return super().submit_ticket(**kw)
+        except UserError as error:
+            values = self._get_create_new_ticket_values(**kw)
+            values.update(aftersales_error=error.args[0], aftersales_posted=kw)
+            if "aftersales_serial" in kw and "aftersales_serial" in values:
+                values["aftersales_serial"] = kw["aftersales_serial"]
+            return request.render("helpdesk_mgmt.portal_create_ticket", values)
+
     def _get_create_new_ticket_values(self, **kw):
         values = super()._get_create_new_ticket_values(**kw)
         # The contact's own company's units (record rules), one more than the

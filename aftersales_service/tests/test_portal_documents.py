@@ -170,10 +170,8 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         )
         self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
 
-    def _report(self, token, subject, **values):
-        """Post the online fault report; the number of requests made."""
-        before = self.env["helpdesk.ticket"].search_count([])
-        self.url_open(
+    def _post_report(self, token, subject, **values):
+        return self.url_open(
             "/submitted/ticket",
             data={
                 "csrf_token": token,
@@ -182,6 +180,11 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
                 **values,
             },
         )
+
+    def _report(self, token, subject, **values):
+        """Post the online fault report; the number of requests made."""
+        before = self.env["helpdesk.ticket"].search_count([])
+        self._post_report(token, subject, **values)
         return self.env["helpdesk.ticket"].search_count([]) - before
 
     def test_a_customer_with_many_units_types_the_serial_number(self):
@@ -225,6 +228,15 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
             {"aftersales_unit": "PD-MINE"},
         ):
             self.assertEqual(self._report(token, "Refused", **values), 0, values)
+        # A refused report comes back with the reason and what was typed.
+        with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
+            page = self._post_report(
+                token, "Alarm on cabinet 3", aftersales_serial="PD-9999"
+            ).text
+        self.assertIn("None of your units has the serial number PD-9999", page)
+        self.assertIn('value="Alarm on cabinet 3"', page)
+        self.assertIn(">Alarm E21.</textarea>", page)
+        self.assertRegex(page, r'name="aftersales_serial"[^>]* value="PD-9999"')
         # No serial number: a request about no unit.
         self.assertEqual(self._report(token, "No unit", aftersales_serial=" "), 1)
         request = self.env["helpdesk.ticket"].search([("name", "=", "No unit")])
