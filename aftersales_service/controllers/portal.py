@@ -40,6 +40,18 @@ PORTAL_REPORTS = {
 }
 
 
+# The longest serial number the online fault report takes (its field's size).
+SERIAL_SIZE = 128
+
+
+def _posted_id(value):
+    """The record id a form posted, or 0 when it is none (anything but the
+    digits of a database id)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) if len(value) <= 9 else 0
+    return 0
+
+
 class AftersalesPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -355,13 +367,14 @@ class AftersalesTicketController(HelpdeskTicketController):
         ).sudo()
         if len(units) > self._aftersales_unit_choices:
             # "Report A Fault" on a unit's page names that unit.
-            chosen = str(kw.get("aftersales_unit") or "")
+            chosen = _posted_id(kw.get("aftersales_unit"))
             lot = (
-                Warranty.search([("lot_id", "=", int(chosen))], limit=1).sudo().lot_id
-                if chosen.isdigit()
+                Warranty.search([("lot_id", "=", chosen)], limit=1).sudo().lot_id
+                if chosen
                 else request.env["stock.lot"]
             )
             values["aftersales_serial"] = lot.name or ""
+            values["aftersales_serial_size"] = SERIAL_SIZE
             values["aftersales_chosen_unit"] = lot.id
             units = units.browse()
         values["aftersales_units"] = units
@@ -370,11 +383,18 @@ class AftersalesTicketController(HelpdeskTicketController):
     def _prepare_submit_ticket_vals(self, **kw):
         vals = super()._prepare_submit_ticket_vals(**kw)
         serial = kw.get("aftersales_serial")
-        lot = self._aftersales_reported_unit(
-            str(kw.get("aftersales_unit") or ""),
-            # None: the form listed the units and asked for no serial number.
-            serial if serial is None else serial.strip(),
-        )
+        # None: the form listed the units and asked for no serial number.
+        if serial is not None:
+            serial = serial.strip() if isinstance(serial, str) else "\0"
+            if len(serial) > SERIAL_SIZE or "\0" in serial:
+                raise UserError(
+                    _(
+                        "Type the unit's serial number as it reads on its "
+                        "nameplate, in at most %(size)s characters.",
+                        size=SERIAL_SIZE,
+                    )
+                )
+        lot = self._aftersales_reported_unit(kw.get("aftersales_unit"), serial)
         if lot:
             vals["lot_id"] = lot.id
         if kw.get("severity") in ("general", "major"):
@@ -390,9 +410,7 @@ class AftersalesTicketController(HelpdeskTicketController):
         given, or when the serial number field was emptied."""
         Warranty = request.env["aftersales.warranty"]
         if unit:
-            warranty = Warranty.search(
-                [("lot_id", "=", int(unit) if unit.isdigit() else 0)], limit=1
-            )
+            warranty = Warranty.search([("lot_id", "=", _posted_id(unit))], limit=1)
             if not warranty:
                 raise UserError(_("Pick one of your own units."))
             lot = warranty.sudo().lot_id

@@ -175,6 +175,8 @@ class AftersalesResponseClockMixin(models.AbstractModel):
         phases = self._clock_phases
         return [
             self._clock_start_field,
+            # The company's holidays (the hours taken follow the deadlines).
+            "company_id",
             level,
             f"{level}.around_the_clock",
             f"{level}.calendar_id",

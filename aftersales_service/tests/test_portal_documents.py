@@ -218,16 +218,33 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         request = self.env["helpdesk.ticket"].search([("name", "=", "Typed serial")])
         self.assertEqual(request.lot_id, self.mine.lot_id)
         self.assertEqual(request.aftersales_contract_id, self.contracts[0])
-        # Refused, and nothing is made: another customer's unit, a pattern,
-        # an unknown serial, two units with that serial, a garbled unit id.
-        for values in (
-            {"aftersales_serial": "PD-THEIRS"},
-            {"aftersales_serial": "PD-%"},
-            {"aftersales_serial": "PD-MINE-2"},
-            {"aftersales_serial": "PD-TWIN"},
-            {"aftersales_unit": "PD-MINE"},
+        # Refused with what to do, and nothing is made: another customer's
+        # unit, a pattern, an unknown serial, two units with that serial, a
+        # garbled unit id, a serial too long or with a NUL in it.
+        not_theirs = "None of your units has the serial number"
+        for values, message in (
+            ({"aftersales_serial": "PD-THEIRS"}, not_theirs),
+            ({"aftersales_serial": "PD-%"}, not_theirs),
+            ({"aftersales_serial": "PD-MINE-2"}, not_theirs),
+            ({"aftersales_serial": "PD-TWIN"}, "Several of your units have"),
+            ({"aftersales_unit": "PD-MINE"}, "Pick one of your own units."),
+            ({"aftersales_unit": "\u00b9"}, "Pick one of your own units."),
+            ({"aftersales_unit": "9" * 5000}, "Pick one of your own units."),
+            ({"aftersales_serial": "P" * 129}, "in at most 128 characters"),
+            ({"aftersales_serial": "PD-\x00MINE"}, "in at most 128 characters"),
         ):
-            self.assertEqual(self._report(token, "Refused", **values), 0, values)
+            before = self.env["helpdesk.ticket"].search_count([])
+            response = self._post_report(token, "Refused", **values)
+            self.assertEqual(response.status_code, 200, values)
+            self.assertIn(message, response.text, values)
+            self.assertEqual(
+                self.env["helpdesk.ticket"].search_count([]), before, values
+            )
+        # A garbled unit id on a unit's page names no unit.
+        with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
+            form = self.url_open("/new/ticket?aftersales_unit=%C2%B9").text
+        self.assertIn('name="aftersales_serial"', form)
+        self.assertNotIn('name="aftersales_unit"', form)
         # A refused report comes back with the reason and what was typed.
         with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
             page = self._post_report(

@@ -173,6 +173,23 @@ class TestClockArithmetic(ClockCase):
         self.assertEqual(ours.ack_hours, 11)
         # Their Wednesday is a holiday.
         self.assertEqual(theirs.ack_hours, 3)
+        # Whoever counts: an engineer working in our company only, who can't
+        # read the other company's holidays, counts theirs too.
+        engineer = new_test_user(
+            self.env,
+            login="clock_two_companies",
+            groups="aftersales_service.group_aftersales_engineer",
+            company_ids=[Command.set([self.env.company.id, other.id])],
+        )
+        level = self.business.with_user(engineer).with_context(
+            allowed_company_ids=self.env.company.ids
+        )
+        self.assertEqual(level._hours_between(at(TUE, 15), at(26, 10), other), 3)
+        # A request moved to the other company, on the same level, counts
+        # that company's holidays.
+        ours.write({"company_id": other.id, "service_level_id": self.business.id})
+        self.assertEqual(ours.ack_hours, 3)
+        self.assertEqual(ours.ack_deadline, at(26, 11))
 
     def test_working_hours_are_computed_once_a_day(self):
         """Requests of the same day on the same calendar compute its working
