@@ -361,18 +361,14 @@ class AftersalesTicketController(HelpdeskTicketController):
         values = super()._get_create_new_ticket_values(**kw)
         # The contact's own company's units (record rules), one more than the
         # list shows: whether there are too many to list.
-        Warranty = request.env["aftersales.warranty"]
-        units = Warranty.search(
-            [], order="lot_id", limit=self._aftersales_unit_choices + 1
-        ).sudo()
+        units = (
+            request.env["aftersales.warranty"]
+            .search([], order="lot_id", limit=self._aftersales_unit_choices + 1)
+            .sudo()
+        )
         if len(units) > self._aftersales_unit_choices:
             # "Report A Fault" on a unit's page names that unit.
-            chosen = _posted_id(kw.get("aftersales_unit"))
-            lot = (
-                Warranty.search([("lot_id", "=", chosen)], limit=1).sudo().lot_id
-                if chosen
-                else request.env["stock.lot"]
-            )
+            lot = self._aftersales_own_unit(kw.get("aftersales_unit"))
             values["aftersales_serial"] = lot.name or ""
             values["aftersales_serial_size"] = SERIAL_SIZE
             values["aftersales_chosen_unit"] = lot.id
@@ -403,17 +399,29 @@ class AftersalesTicketController(HelpdeskTicketController):
         return vals
 
     @staticmethod
+    def _aftersales_own_unit(unit):
+        """The unit whose id a form posted, if it is one of the contact's own
+        company's units (record rules); else none."""
+        unit_id = _posted_id(unit)
+        if not unit_id:
+            return request.env["stock.lot"]
+        return (
+            request.env["aftersales.warranty"]
+            .search([("lot_id", "=", unit_id)], limit=1)
+            .sudo()
+            .lot_id
+        )
+
+    @staticmethod
     def _aftersales_reported_unit(unit, serial):
         """The unit picked from the list or named by its page (its id, as
         posted), or typed (its serial number, in any case), among the
         contact's own company's units (record rules); none when neither is
         given, or when the serial number field was emptied."""
-        Warranty = request.env["aftersales.warranty"]
         if unit:
-            warranty = Warranty.search([("lot_id", "=", _posted_id(unit))], limit=1)
-            if not warranty:
+            lot = AftersalesTicketController._aftersales_own_unit(unit)
+            if not lot:
                 raise UserError(_("Pick one of your own units."))
-            lot = warranty.sudo().lot_id
             # The serial number that the unit's page filled in, unchanged.
             if serial is None or serial.casefold() == lot.name.casefold():
                 return lot
@@ -430,7 +438,7 @@ class AftersalesTicketController(HelpdeskTicketController):
                 ._search([("name", "=ilike", escape_psql(serial))]),
             )
         ]
-        warranties = Warranty.search(domain, limit=2)
+        warranties = request.env["aftersales.warranty"].search(domain, limit=2)
         if not warranties:
             raise UserError(
                 _(

@@ -546,7 +546,7 @@ class HelpdeskTicket(models.Model):
     def create(self, vals_list):
         # What the unit check, the coverage and the service life read of the
         # units: a unit has some thirty stored fields, which reading any one
-        # of them would fetch (about 1 ms a request).
+        # of them would fetch, in twice the time.
         self.env["stock.lot"].sudo().browse(
             {vals["lot_id"] for vals in vals_list if vals.get("lot_id")}
         ).fetch(["company_id", "product_id"])
