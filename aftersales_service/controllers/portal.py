@@ -297,6 +297,9 @@ class AftersalesPortal(CustomerPortal):
     def _ticket_get_page_view_values(self, ticket, access_token, **kwargs):
         values = super()._ticket_get_page_view_values(ticket, access_token, **kwargs)
         values["aftersales_rating_token"] = self._aftersales_rating_token(ticket)
+        values["closed_stages"] = ticket.sudo()._aftersales_portal_closing_stages(
+            values["closed_stages"]
+        )
         return values
 
     def _aftersales_rating_token(self, ticket):
@@ -304,7 +307,7 @@ class AftersalesPortal(CustomerPortal):
         the portal, the way the rating mail's links do; none once they
         rated it."""
         ticket_sudo = ticket.sudo()
-        if not ticket_sudo.stage_id.closed:
+        if ticket_sudo.stage_id != ticket_sudo._aftersales_done_stage():
             return False
         customer = ticket_sudo._rating_get_partner()
         ratings = ticket_sudo.rating_ids.filtered(
@@ -328,16 +331,19 @@ class AftersalesTicketController(HelpdeskTicketController):
     @http.route("/ticket/close", type="http", auth="user", methods=["POST"])
     def support_ticket_close(self, ticket_id=None, stage_id=None, **kw):
         """Close a request from its portal page: a form posted with the
-        session's token, by a user who may see that request, to a stage
-        offered in the portal. helpdesk_mgmt's own route took a GET from
-        anyone logged in, for any request."""
+        session's token, by a user who may see that request, to a stage its
+        page offers: the done service's once it is repaired, the others
+        (withdrawing the report) before. helpdesk_mgmt's own route took a
+        GET from anyone logged in, for any request, to any of the portal's
+        closing stages."""
         try:
             ticket = request.env["helpdesk.ticket"].browse(int(ticket_id))
             stage = request.env["helpdesk.ticket.stage"].browse(int(stage_id))
             ticket.check_access("read")
         except (TypeError, ValueError, AccessError, MissingError):
             return request.not_found()
-        if not stage.exists() or not stage.sudo().close_from_portal:
+        stage = stage.exists().sudo().filtered("close_from_portal")
+        if not stage or not ticket.sudo()._aftersales_portal_closing_stages(stage):
             return request.not_found()
         ticket.sudo().stage_id = stage
         return request.redirect(ticket.sudo().get_portal_url())

@@ -238,6 +238,14 @@ class HelpdeskTicket(models.Model):
         for ticket in self:
             ticket.clock_paused = ticket.stage_id.aftersales_pauses_clock
 
+    def _compute_rating_last_value(self):
+        # A request has no rating before its customer rates it: the mixin's
+        # look-up, one query for every new request, is needed only for the
+        # rated ones (a new record's ratings are known empty, not read).
+        rated = self.filtered("rating_ids")
+        (self - rated).rating_last_value = 0
+        return super(HelpdeskTicket, rated)._compute_rating_last_value()
+
     def _aftersales_archive(self):
         return {
             "dispatch_count": ("aftersales.dispatch", [("ticket_id", "in", self.ids)]),
@@ -260,14 +268,37 @@ class HelpdeskTicket(models.Model):
         return self.category_id if field == "solution_count" else self
 
     def _close(self):
-        """Move to the team's first closing stage."""
+        """Move to the team's stage of a done service."""
         for ticket in self:
-            stages = self.env["helpdesk.ticket.stage"]._aftersales_first(
-                ticket.team_id, closed=True
-            )
-            if not stages:
+            stage = ticket._aftersales_done_stage()
+            if not stage:
                 raise UserError(_("No closing stage is set up for requests."))
-            ticket.stage_id = stages
+            ticket.stage_id = stage
+
+    def _aftersales_done_stage(self):
+        """The stage a request is closed to when its service is done: its
+        team's first closing stage. The later ones (cancelled, rejected)
+        close it without a service."""
+        self.ensure_one()
+        return self.env["helpdesk.ticket.stage"]._aftersales_first(
+            self.team_id, closed=True
+        )
+
+    def _aftersales_portal_closing_stages(self, stages):
+        """Which of ``stages``, those the portal offers, the customer may
+        close this request to: once it is repaired or solved remotely, the
+        stage of a done service, to confirm it; before an engineer is on
+        site, the others, to withdraw the report. None while the engineer
+        works, nor once it is closed."""
+        self.ensure_one()
+        if self.stage_id.closed:
+            return stages.browse()
+        done = self._aftersales_done_stage()
+        if self.repair_done_at or self.solved_remotely:
+            return stages & done
+        if self.arrival_done_at:
+            return stages.browse()
+        return stages - done
 
     def _open_wizard(self, model, name):
         self.ensure_one()
@@ -355,7 +386,10 @@ class HelpdeskTicket(models.Model):
                 lambda t: t.channel_id != self._complaint_channel()
             )
         result = super().write(vals)
-        closing._after_close()
+        # A request withdrawn or rejected had no service to follow up or rate.
+        closing.filtered(
+            lambda t: t.stage_id == t._aftersales_done_stage()
+        )._after_close()
         self.env["aftersales.complaint"]._open_for_requests(complaining)
         if vals.get("user_id"):
             # Taking the request acknowledges it.

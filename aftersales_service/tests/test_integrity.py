@@ -287,7 +287,9 @@ class TestNumbersAndDates(AftersalesCase):
 @tagged("post_install", "-at_install")
 class TestCloseFromThePortal(PortalRequestsCase):
     """/ticket/close: a customer closes their own request from its page, by a
-    form post with the session's token; nobody closes another customer's."""
+    form post with the session's token; nobody closes another customer's.
+    Before an engineer is on site the page offers only withdrawing the
+    report; once it is repaired, only confirming the service done."""
 
     portal_login = "as_close_portal"
 
@@ -295,18 +297,66 @@ class TestCloseFromThePortal(PortalRequestsCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        cls.done.close_from_portal = True
+        cls.cancelled = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_cancelled")
+        (cls.done | cls.cancelled).close_from_portal = True
+        cls.follow_up = cls.env.ref("aftersales_service.mail_activity_type_follow_up")
 
-    def _post(self, ticket, token=True):
-        data = {"ticket_id": ticket.id, "stage_id": self.done.id}
+    def _post(self, ticket, stage=None, token=True):
+        data = {"ticket_id": ticket.id, "stage_id": (stage or self.done).id}
         if token:
-            data["csrf_token"] = self._csrf(f"/my/ticket/{self.mine.id}")
+            # The session's token, from a form every customer has.
+            data["csrf_token"] = self._csrf("/new/ticket")
         return self.url_open("/ticket/close", data=data, allow_redirects=False)
 
+    def _offered(self):
+        """The stages the request's page offers to close it to."""
+        page = self.url_open(f"/my/ticket/{self.mine.id}").text
+        return {
+            stage
+            for stage in (self.done, self.cancelled)
+            if f'name="stage_id" value="{stage.id}"' in page
+        }
+
+    def _repair(self, ticket):
+        ticket.action_on_site()
+        ticket.action_repaired()
+
     def test_own_request_with_the_token(self):
+        self._repair(self.mine)
         self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._offered(), {self.done})
         self.assertIn(self._post(self.mine).status_code, (302, 303))
         self.assertEqual(self.mine.stage_id, self.done)
+        # The done service is followed up, and the customer asked to rate it.
+        self.assertIn(self.follow_up, self.mine.activity_ids.activity_type_id)
+        self.assertTrue(self.mine.rating_ids)
+        self.assertEqual(self._offered(), set())
+        self.assertEqual(self._post(self.mine, self.done).status_code, 404)
+
+    def test_withdrawn_before_the_repair(self):
+        self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._offered(), {self.cancelled})
+        # Done before any repair: never offered, refused.
+        self.assertEqual(self._post(self.mine, self.done).status_code, 404)
+        self.assertNotEqual(self.mine.stage_id, self.done)
+        self.assertIn(self._post(self.mine, self.cancelled).status_code, (302, 303))
+        self.assertEqual(self.mine.stage_id, self.cancelled)
+        # Nothing was served: nothing to follow up or to rate.
+        self.assertNotIn(self.follow_up, self.mine.activity_ids.activity_type_id)
+        self.assertFalse(self.mine.rating_ids)
+        page = self.url_open(f"/my/ticket/{self.mine.id}").text
+        self.assertNotIn("/rate/", page)
+        self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
+
+    def test_not_withdrawn_once_the_engineer_is_on_site(self):
+        self.mine.action_on_site()
+        self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._offered(), set())
+        for stage in (self.done, self.cancelled):
+            self.assertEqual(self._post(self.mine, stage).status_code, 404)
+        self.mine.action_repaired()
+        self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
+        self.assertFalse(self.mine.stage_id.closed)
 
     def test_refused(self):
         self.authenticate("as_close_portal", "as_close_portal")

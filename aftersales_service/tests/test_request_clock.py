@@ -417,7 +417,7 @@ class TestIntake(ClockCase):
             self.env.flush_all()
 
 
-REQUEST_QUERIES = 18
+REQUEST_QUERIES = 15
 
 
 class TestAfterTheRepair(ClockCase):
@@ -453,6 +453,14 @@ class TestAfterTheRepair(ClockCase):
         request.rating_apply(5, token=rating.access_token, feedback="Fast and clean")
         self.assertEqual(rating.rating, 5)
         self.assertTrue(rating.consumed)
+
+    def test_a_cancelled_request_is_neither_followed_up_nor_rated(self):
+        self.customer.email = "service@ningbo-port.example.com"
+        request = self._request(at(TUE, 10))
+        request.stage_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_cancelled")
+        self.assertTrue(request.stage_id.closed)
+        self.assertFalse(request.activity_ids)
+        self.assertFalse(request.rating_ids)
 
     def test_complaints_go_to_the_manager(self):
         """A request on the complaint channel opens its complaint record
