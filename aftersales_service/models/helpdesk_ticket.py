@@ -287,16 +287,16 @@ class HelpdeskTicket(models.Model):
     def _aftersales_portal_closing_stages(self, stages):
         """Which of ``stages``, those the portal offers, the customer may
         close this request to: once it is repaired or solved remotely, the
-        stage of a done service, to confirm it; before an engineer is on
-        site, the others, to withdraw the report. None while the engineer
-        works, nor once it is closed."""
+        stage of a done service, to confirm it; before its service is
+        planned (no dispatch order yet), the others, to withdraw the report.
+        None while the service is under way, nor once it is closed."""
         self.ensure_one()
         if self.stage_id.closed:
             return stages.browse()
         done = self._aftersales_done_stage()
         if self.repair_done_at or self.solved_remotely:
             return stages & done
-        if self.arrival_done_at:
+        if self.plan_done_at or self.dispatch_ids:
             return stages.browse()
         return stages - done
 

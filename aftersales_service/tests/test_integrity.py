@@ -288,7 +288,7 @@ class TestNumbersAndDates(AftersalesCase):
 class TestCloseFromThePortal(PortalRequestsCase):
     """/ticket/close: a customer closes their own request from its page, by a
     form post with the session's token; nobody closes another customer's.
-    Before an engineer is on site the page offers only withdrawing the
+    Before the service is planned the page offers only withdrawing the
     report; once it is repaired, only confirming the service done."""
 
     portal_login = "as_close_portal"
@@ -348,12 +348,14 @@ class TestCloseFromThePortal(PortalRequestsCase):
         self.assertNotIn("/rate/", page)
         self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
 
-    def test_not_withdrawn_once_the_engineer_is_on_site(self):
-        self.mine.action_on_site()
+    def test_not_withdrawn_once_the_service_is_under_way(self):
+        self.env["aftersales.dispatch"].create({"ticket_id": self.mine.id})
         self.authenticate("as_close_portal", "as_close_portal")
         self.assertEqual(self._offered(), set())
         for stage in (self.done, self.cancelled):
             self.assertEqual(self._post(self.mine, stage).status_code, 404)
+        self.mine.action_on_site()
+        self.assertEqual(self._offered(), set())
         self.mine.action_repaired()
         self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
         self.assertFalse(self.mine.stage_id.closed)

@@ -245,14 +245,33 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
             form = self.url_open("/new/ticket?aftersales_unit=%C2%B9").text
         self.assertIn('name="aftersales_serial"', form)
         self.assertNotIn('name="aftersales_unit"', form)
-        # A refused report comes back with the reason and what was typed.
+        # A refused report comes back with the reason and what was typed, or
+        # picked: the team and the category.
+        self.env.company.write(
+            {
+                "helpdesk_mgmt_portal_select_team": True,
+                "helpdesk_mgmt_portal_select_category": True,
+            }
+        )
+        team, __ = self.env["helpdesk.ticket.team"].create(
+            [{"name": name, "show_in_portal": True} for name in ("North", "South")]
+        )
+        category, __ = self.env["helpdesk.ticket.category"].create(
+            [{"name": name, "show_in_portal": True} for name in ("Cooling", "Power")]
+        )
         with patch.object(AftersalesTicketController, "_aftersales_unit_choices", 1):
             page = self._post_report(
-                token, "Alarm on cabinet 3", aftersales_serial="PD-9999"
+                token,
+                "Alarm on cabinet 3",
+                aftersales_serial="PD-9999",
+                team=team.id,
+                category=category.id,
             ).text
         self.assertIn("None of your units has the serial number PD-9999", page)
         self.assertIn('value="Alarm on cabinet 3"', page)
         self.assertIn(">Alarm E21.</textarea>", page)
+        for record in (team, category):
+            self.assertRegex(page, rf'<option value="{record.id}" selected')
         self.assertRegex(page, r'name="aftersales_serial"[^>]* value="PD-9999"')
         # No serial number: a request about no unit.
         self.assertEqual(self._report(token, "No unit", aftersales_serial=" "), 1)
