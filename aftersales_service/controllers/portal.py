@@ -383,6 +383,14 @@ class AftersalesTicketController(HelpdeskTicketController):
         return values
 
     def _prepare_submit_ticket_vals(self, **kw):
+        # helpdesk_mgmt takes the posted category (and its company) and team
+        # as they come: a garbled one was a server error, and any category
+        # could be posted, even one the form never offered.
+        teams = self._get_teams() or request.env["helpdesk.ticket.team"]
+        if not self._aftersales_offered(kw.get("category"), self._get_categories()):
+            raise UserError(_("Pick the fault category from the list."))
+        if not self._aftersales_offered(kw.get("team"), teams):
+            raise UserError(_("Pick the team from the list."))
         vals = super()._prepare_submit_ticket_vals(**kw)
         serial = kw.get("aftersales_serial")
         # None: the form listed the units and asked for no serial number.
@@ -403,6 +411,12 @@ class AftersalesTicketController(HelpdeskTicketController):
             vals["severity"] = kw["severity"]
         vals["fault_description"] = kw.get("description")
         return vals
+
+    @staticmethod
+    def _aftersales_offered(posted, offered):
+        """Whether a form posted nothing, or the id of one of the
+        ``offered`` records."""
+        return not posted or _posted_id(posted) in offered.ids
 
     @staticmethod
     def _aftersales_own_unit(unit):

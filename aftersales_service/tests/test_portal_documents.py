@@ -187,6 +187,56 @@ class TestPortalDocuments(PortalCase, AftersalesCase):
         self._post_report(token, subject, **values)
         return self.env["helpdesk.ticket"].search_count([]) - before
 
+    def test_the_report_takes_only_a_category_and_team_the_form_offers(self):
+        self.env.company.write(
+            {
+                "helpdesk_mgmt_portal_select_team": True,
+                "helpdesk_mgmt_portal_select_category": True,
+            }
+        )
+        Category = self.env["helpdesk.ticket.category"]
+        category, hidden = Category.create(
+            [
+                {"name": "Cooling", "show_in_portal": True},
+                {"name": "Internal audit", "show_in_portal": False},
+            ]
+        )
+        other_company = self.env["res.company"].create({"name": "Other Works Co"})
+        theirs = Category.create(
+            {"name": "Theirs", "show_in_portal": True, "company_id": other_company.id}
+        )
+        team, hidden_team = self.env["helpdesk.ticket.team"].create(
+            [
+                {"name": "North", "show_in_portal": True},
+                {"name": "Back office only", "show_in_portal": False},
+            ]
+        )
+        self.authenticate("as_portal_docs", "as_portal_docs")
+        token = CSRF_TOKEN.search(self.url_open("/new/ticket").text).group(1)
+        count = self.env["helpdesk.ticket"].search_count([])
+        for key, value, message in (
+            ("category", "abc", "Pick the fault category from the list."),
+            ("category", "\u00b9", "Pick the fault category from the list."),
+            ("category", "9" * 12, "Pick the fault category from the list."),
+            ("category", "999999999", "Pick the fault category from the list."),
+            ("category", hidden.id, "Pick the fault category from the list."),
+            ("category", theirs.id, "Pick the fault category from the list."),
+            ("team", "abc", "Pick the team from the list."),
+            ("team", hidden_team.id, "Pick the team from the list."),
+        ):
+            with self.subTest(key=key, value=value):
+                response = self._post_report(token, "Refused", **{key: value})
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(message, response.text)
+                self.assertEqual(self.env["helpdesk.ticket"].search_count([]), count)
+        self.assertEqual(
+            self._report(token, "Offered", category=category.id, team=team.id), 1
+        )
+        request = self.env["helpdesk.ticket"].search([("name", "=", "Offered")])
+        self.assertEqual(request.category_id, category)
+        self.assertEqual(request.team_id, team)
+        self.assertEqual(request.company_id, self.env.company)
+
     def test_a_customer_with_many_units_types_the_serial_number(self):
         # Another unit with the same serial number, of another product.
         other_product = self._create_product("Inverter", duration=2)
