@@ -297,9 +297,7 @@ class AftersalesPortal(CustomerPortal):
     def _ticket_get_page_view_values(self, ticket, access_token, **kwargs):
         values = super()._ticket_get_page_view_values(ticket, access_token, **kwargs)
         values["aftersales_rating_token"] = self._aftersales_rating_token(ticket)
-        values["closed_stages"] = ticket.sudo()._aftersales_portal_closing_stages(
-            values["closed_stages"]
-        )
+        values["closed_stages"] = ticket.sudo()._aftersales_portal_closing_stages()
         return values
 
     def _aftersales_rating_token(self, ticket):
@@ -307,7 +305,7 @@ class AftersalesPortal(CustomerPortal):
         the portal, the way the rating mail's links do; none once they
         rated it."""
         ticket_sudo = ticket.sudo()
-        if ticket_sudo.stage_id != ticket_sudo._aftersales_done_stage():
+        if ticket_sudo.stage_id.aftersales_phase != "closed":
             return False
         customer = ticket_sudo._rating_get_partner()
         ratings = ticket_sudo.rating_ids.filtered(
@@ -339,11 +337,11 @@ class AftersalesTicketController(HelpdeskTicketController):
         try:
             ticket = request.env["helpdesk.ticket"].browse(int(ticket_id))
             stage = request.env["helpdesk.ticket.stage"].browse(int(stage_id))
-            ticket.check_access("read")
+            # Staff close requests in the back office, as their rights allow.
+            ticket.check_access("write" if request.env.user._is_internal() else "read")
         except (TypeError, ValueError, AccessError, MissingError):
             return request.not_found()
-        stage = stage.exists().sudo().filtered("close_from_portal")
-        if not stage or not ticket.sudo()._aftersales_portal_closing_stages(stage):
+        if stage not in ticket.sudo()._aftersales_portal_closing_stages():
             return request.not_found()
         ticket.sudo().stage_id = stage
         return request.redirect(ticket.sudo().get_portal_url())
@@ -387,7 +385,8 @@ class AftersalesTicketController(HelpdeskTicketController):
         # as they come: a garbled one was a server error, and any category
         # could be posted, even one the form never offered.
         teams = self._get_teams() or request.env["helpdesk.ticket.team"]
-        if not self._aftersales_offered(kw.get("category"), self._get_categories()):
+        categories = self._get_categories(**kw)
+        if not self._aftersales_offered(kw.get("category"), categories):
             raise UserError(_("Pick the fault category from the list."))
         if not self._aftersales_offered(kw.get("team"), teams):
             raise UserError(_("Pick the team from the list."))

@@ -268,7 +268,7 @@ class HelpdeskTicket(models.Model):
         return self.category_id if field == "solution_count" else self
 
     def _close(self):
-        """Move to the team's stage of a done service."""
+        """Move to the stage of a done service."""
         for ticket in self:
             stage = ticket._aftersales_done_stage()
             if not stage:
@@ -276,28 +276,40 @@ class HelpdeskTicket(models.Model):
             ticket.stage_id = stage
 
     def _aftersales_done_stage(self):
-        """The stage a request is closed to when its service is done: its
-        team's first closing stage. The later ones (cancelled, rejected)
-        close it without a service."""
+        """The stage a request is closed to after its service (Reached When:
+        Closed After Its Service). Its other closing stages (cancelled,
+        rejected) close it without a service."""
         self.ensure_one()
-        return self.env["helpdesk.ticket.stage"]._aftersales_first(
-            self.team_id, closed=True
-        )
+        return self.env["helpdesk.ticket.stage"]._aftersales_reached(self, "closed")
 
-    def _aftersales_portal_closing_stages(self, stages):
-        """Which of ``stages``, those the portal offers, the customer may
-        close this request to: once it is repaired or solved remotely, the
-        stage of a done service, to confirm it; before its service is
-        planned (no dispatch order yet), the others, to withdraw the report.
+    def _aftersales_portal_closing_stages(self):
+        """The stages the customer may close this request to from its portal
+        page, among those helpdesk_mgmt's portal offers (its team's, or its
+        company's team-less ones): once it is repaired or solved remotely,
+        the stage of a done service, to confirm it; before its service is
+        planned (no dispatch order out), the others, to withdraw the report.
         None while the service is under way, nor once it is closed."""
         self.ensure_one()
+        Stage = self.env["helpdesk.ticket.stage"]
         if self.stage_id.closed:
-            return stages.browse()
+            return Stage
+        if self.team_id:
+            stages = self.team_id._get_applicable_stages()
+        else:
+            stages = Stage.search(
+                [
+                    ("company_id", "in", [False, self.company_id.id]),
+                    ("team_ids", "=", False),
+                ]
+            )
+        stages = stages.filtered("close_from_portal")
         done = self._aftersales_done_stage()
         if self.repair_done_at or self.solved_remotely:
             return stages & done
-        if self.plan_done_at or self.dispatch_ids:
-            return stages.browse()
+        if self.plan_done_at or self.dispatch_ids.filtered(
+            lambda d: d.state != "cancelled"
+        ):
+            return Stage
         return stages - done
 
     def _open_wizard(self, model, name):
@@ -375,8 +387,11 @@ class HelpdeskTicket(models.Model):
             )
         closing = self.browse()
         new_stage = self.env["helpdesk.ticket.stage"].browse(vals.get("stage_id"))
-        if new_stage.closed:
-            closing = self.filtered(lambda t: not t.stage_id.closed)
+        if new_stage.aftersales_phase == "closed":
+            # Closed after its service, from an open stage or from another
+            # closing stage (cancelled by mistake). A request withdrawn or
+            # rejected had no service to follow up or rate.
+            closing = self.filtered(lambda t: t.stage_id != new_stage)
         complaining = self.browse()
         if (
             vals.get("channel_id")
@@ -386,10 +401,7 @@ class HelpdeskTicket(models.Model):
                 lambda t: t.channel_id != self._complaint_channel()
             )
         result = super().write(vals)
-        # A request withdrawn or rejected had no service to follow up or rate.
-        closing.filtered(
-            lambda t: t.stage_id == t._aftersales_done_stage()
-        )._after_close()
+        closing._after_close()
         self.env["aftersales.complaint"]._open_for_requests(complaining)
         if vals.get("user_id"):
             # Taking the request acknowledges it.
@@ -508,8 +520,8 @@ class HelpdeskTicket(models.Model):
         """The customer is not satisfied: the service goes on (用户不满意,
         服务不停止)."""
         for ticket in self.filtered(lambda t: t.stage_id.closed):
-            stage = self.env["helpdesk.ticket.stage"]._aftersales_first(
-                ticket.team_id, closed=False
+            stage = self.env["helpdesk.ticket.stage"]._aftersales_first_open(
+                ticket.team_id
             )
             ticket.write(
                 {"stage_id": stage.id, "reopen_count": ticket.reopen_count + 1}

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class HelpdeskTicketStage(models.Model):
@@ -15,11 +16,31 @@ class HelpdeskTicketStage(models.Model):
             ("plan", "Service Planned"),
             ("arrival", "Engineer On Site"),
             ("repair", "Repaired"),
+            ("closed", "Closed After Its Service"),
         ],
         string="Reached When",
         help="A request moves to this stage by itself when this step of the "
-        "service is done, unless it is already further on.",
+        "service is done, unless it is already further on. Close Request, and "
+        "the customer's confirmation in the portal, move a repaired request to "
+        "the stage reached when closed after its service: only there is it "
+        "followed up and its customer asked to rate it. Its other closing "
+        "stages (cancelled, rejected) close a request without a service.",
     )
+
+    @api.constrains("aftersales_phase", "closed")
+    def _check_closed_phase(self):
+        for stage in self:
+            if (stage.aftersales_phase == "closed") != stage.closed and (
+                stage.aftersales_phase
+            ):
+                raise ValidationError(
+                    _(
+                        "Stage %(stage)s: only a closing stage is reached when a "
+                        "request is closed after its service, and a closing stage "
+                        "is reached by no other step.",
+                        stage=stage.name,
+                    )
+                )
 
     def write(self, vals):
         result = super().write(vals)
@@ -31,17 +52,38 @@ class HelpdeskTicketStage(models.Model):
         return result
 
     @api.model
-    def _aftersales_first(self, team, closed):
-        """The first closing (or open) stage of ``team``."""
+    def _aftersales_first_open(self, team):
+        """The first open stage of ``team``."""
         return self.search(
             [
-                ("closed", "=", closed),
+                ("closed", "=", False),
                 "|",
                 ("team_ids", "=", False),
                 ("team_ids", "in", team.ids),
             ],
             order="sequence",
             limit=1,
+        )
+
+    @api.model
+    def _aftersales_reached(self, ticket, phase):
+        """The stage ``ticket`` reaches when ``phase`` is done: the first of
+        its team's (or of every team's) and of its company's (or of every
+        company's)."""
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("aftersales_phase", "=", phase),
+                    ("company_id", "in", [False, ticket.company_id.id]),
+                    "|",
+                    ("team_ids", "=", False),
+                    ("team_ids", "in", ticket.team_id.ids),
+                ],
+                order="sequence, id",
+                limit=1,
+            )
+            .with_env(self.env)
         )
 
     @api.model

@@ -1,7 +1,7 @@
 import math
 from datetime import date, datetime
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -305,7 +305,7 @@ class TestCloseFromThePortal(PortalRequestsCase):
         data = {"ticket_id": ticket.id, "stage_id": (stage or self.done).id}
         if token:
             # The session's token, from a form every customer has.
-            data["csrf_token"] = self._csrf("/new/ticket")
+            data["csrf_token"] = self._csrf("/my/account")
         return self.url_open("/ticket/close", data=data, allow_redirects=False)
 
     def _offered(self):
@@ -360,15 +360,58 @@ class TestCloseFromThePortal(PortalRequestsCase):
         self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
         self.assertFalse(self.mine.stage_id.closed)
 
+    def test_a_cancelled_dispatch_order_does_not_hold_the_withdrawal(self):
+        dispatch = self.env["aftersales.dispatch"].create({"ticket_id": self.mine.id})
+        dispatch.state = "cancelled"
+        self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._offered(), {self.cancelled})
+
+    def test_a_reopened_request_is_withdrawn_or_confirmed_again(self):
+        self._repair(self.mine)
+        self.mine._close()
+        self.mine.action_reopen()
+        self.assertTrue(self.mine.closed_date)
+        self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._offered(), {self.done})
+
+    def test_only_the_stages_its_page_offers(self):
+        # Another team's closing stage, offered in the portal to its own
+        # requests only.
+        team = self.env["helpdesk.ticket.team"].create({"name": "Other team"})
+        theirs = self.env["helpdesk.ticket.stage"].create(
+            {
+                "name": "Closed by the other team",
+                "closed": True,
+                "close_from_portal": True,
+                "team_ids": [Command.set(team.ids)],
+            }
+        )
+        self.authenticate("as_close_portal", "as_close_portal")
+        self.assertEqual(self._post(self.mine, theirs).status_code, 404)
+        self.assertFalse(self.mine.stage_id.closed)
+
     def test_refused(self):
         self.authenticate("as_close_portal", "as_close_portal")
         stage = self.theirs.stage_id
-        self.assertEqual(self._post(self.theirs).status_code, 404)
+        # Another customer's request: refused, though not yet planned.
+        self.assertEqual(self._post(self.theirs, self.cancelled).status_code, 404)
         self.assertEqual(self.theirs.stage_id, stage)
-        self.assertIn(self._post(self.mine, token=False).status_code, (400, 403))
+        self.assertIn(
+            self._post(self.mine, self.cancelled, token=False).status_code, (400, 403)
+        )
         response = self.url_open(
-            f"/ticket/close?ticket_id={self.mine.id}&stage_id={self.done.id}",
+            f"/ticket/close?ticket_id={self.mine.id}&stage_id={self.cancelled.id}",
             allow_redirects=False,
         )
         self.assertEqual(response.status_code, 405)
-        self.assertNotEqual(self.mine.stage_id, self.done)
+        self.assertFalse(self.mine.stage_id.closed)
+
+    def test_staff_close_as_their_rights_allow(self):
+        # A colleague who follows the request reads it, but may not change it.
+        staff = new_test_user(
+            self.env, login="as_close_staff", groups="base.group_user"
+        )
+        self.mine.message_subscribe(partner_ids=staff.partner_id.ids)
+        self.authenticate("as_close_staff", "as_close_staff")
+        self.assertEqual(self._post(self.mine, self.cancelled).status_code, 404)
+        self.assertFalse(self.mine.stage_id.closed)

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user
 
 from .common import AftersalesCase
@@ -461,6 +462,34 @@ class TestAfterTheRepair(ClockCase):
         self.assertTrue(request.stage_id.closed)
         self.assertFalse(request.activity_ids)
         self.assertFalse(request.rating_ids)
+
+    def test_the_stage_of_a_done_service_is_marked_not_guessed(self):
+        """A closing stage added before Done (a duplicate) closes requests
+        without a service; Close Request still goes to Done, and a request
+        cancelled by mistake, then closed, is followed up."""
+        Stage = self.env["helpdesk.ticket.stage"]
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        duplicate = Stage.create({"name": "Duplicate", "sequence": 1, "closed": True})
+        request = self._request(at(TUE, 10))
+        request.stage_id = duplicate
+        self.assertFalse(request.activity_ids)
+        request.action_on_site()
+        request.action_repaired()
+        self.assertFalse(request.activity_ids)
+        request.action_reopen()
+        request.action_close_request()
+        self.assertEqual(request.stage_id, done)
+        self.assertEqual(len(request.activity_ids), 1)
+        cancelled = self._request(at(TUE, 11))
+        cancelled.stage_id = self.env.ref(
+            "helpdesk_mgmt.helpdesk_ticket_stage_cancelled"
+        )
+        cancelled.stage_id = done
+        self.assertEqual(len(cancelled.activity_ids), 1)
+        with self.assertRaisesText(ValidationError, "closing stage"):
+            duplicate.aftersales_phase = "repair"
+        with self.assertRaisesText(ValidationError, "closing stage"):
+            Stage.create({"name": "Open", "aftersales_phase": "closed"})
 
     def test_complaints_go_to_the_manager(self):
         """A request on the complaint channel opens its complaint record
