@@ -451,9 +451,14 @@ class TestAfterTheRepair(ClockCase):
         self.assertEqual(rating.partner_id, self.customer)
         message = request.message_ids.filtered(lambda m: "/rate/" in (m.body or ""))
         self.assertIn(rating.access_token, message.body)
+        self.env.invalidate_all()
         request.rating_apply(5, token=rating.access_token, feedback="Fast and clean")
         self.assertEqual(rating.rating, 5)
         self.assertTrue(rating.consumed)
+        # The KPIs' satisfaction reads the stored last rating.
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(request.rating_last_value, 5)
 
     def test_a_cancelled_request_is_neither_followed_up_nor_rated(self):
         self.customer.email = "service@ningbo-port.example.com"
