@@ -30,9 +30,8 @@ class HelpdeskTicketStage(models.Model):
     @api.constrains("aftersales_phase", "closed")
     def _check_closed_phase(self):
         for stage in self:
-            if (stage.aftersales_phase == "closed") != stage.closed and (
-                stage.aftersales_phase
-            ):
+            phase = stage.aftersales_phase
+            if phase and (phase == "closed") != stage.closed:
                 raise ValidationError(
                     _(
                         "Stage %(stage)s: only a closing stage is reached when a "
