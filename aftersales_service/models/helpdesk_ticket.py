@@ -269,18 +269,11 @@ class HelpdeskTicket(models.Model):
 
     def _close(self):
         """Move to the stage of a done service."""
+        done = self.env["helpdesk.ticket.stage"]._aftersales_reached(self, "closed")
+        if not all(done.values()):
+            raise UserError(_("No closing stage is set up for requests."))
         for ticket in self:
-            stage = ticket._aftersales_done_stage()
-            if not stage:
-                raise UserError(_("No closing stage is set up for requests."))
-            ticket.stage_id = stage
-
-    def _aftersales_done_stage(self):
-        """The stage a request is closed to after its service (Reached When:
-        Closed After Its Service). Its other closing stages (cancelled,
-        rejected) close it without a service."""
-        self.ensure_one()
-        return self.env["helpdesk.ticket.stage"]._aftersales_reached(self, "closed")
+            ticket.stage_id = done[ticket]
 
     def _aftersales_portal_closing_stages(self):
         """The stages the customer may close this request to from its portal
@@ -303,7 +296,9 @@ class HelpdeskTicket(models.Model):
                 ]
             )
         stages = stages.filtered("close_from_portal")
-        done = self._aftersales_done_stage()
+        # The stage of a done service (Reached When: Closed After Its
+        # Service); the others close a request without a service.
+        done = Stage._aftersales_reached(self, "closed")[self]
         if self.repair_done_at or self.solved_remotely:
             return stages & done
         if self.plan_done_at or self.dispatch_ids.filtered(

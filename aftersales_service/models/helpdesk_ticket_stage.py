@@ -65,38 +65,42 @@ class HelpdeskTicketStage(models.Model):
         )
 
     @api.model
-    def _aftersales_reached(self, ticket, phase):
-        """The stage ``ticket`` reaches when ``phase`` is done: the first of
-        its team's (or of every team's) and of its company's (or of every
-        company's)."""
-        return (
+    def _aftersales_reached(self, tickets, phase):
+        """The stage each of ``tickets`` reaches when ``phase`` is done,
+        ``{ticket: stage}``: the first, by sequence, of its team's (or of
+        every team's) and of its company's (or of every company's). One
+        search for all of them."""
+        stages = (
             self.sudo()
             .search(
                 [
                     ("aftersales_phase", "=", phase),
-                    ("company_id", "in", [False, ticket.company_id.id]),
-                    "|",
-                    ("team_ids", "=", False),
-                    ("team_ids", "in", ticket.team_id.ids),
+                    ("company_id", "in", [False, *tickets.company_id.ids]),
                 ],
                 order="sequence, id",
-                limit=1,
             )
             .with_env(self.env)
         )
+        return {
+            ticket: stages.filtered(
+                lambda s, t=ticket: (
+                    (not s.team_ids or t.team_id in s.team_ids)
+                    and s.company_id in (t.company_id, self.env["res.company"])
+                )
+            )[:1]
+            for ticket in tickets
+        }
 
     @api.model
     def _aftersales_follow(self, tickets, phase):
         """Move ``tickets`` to the stage reached when ``phase`` is done,
         unless a request is further on, waits for the customer or is
         closed."""
-        stages = self.search([("aftersales_phase", "=", phase)], order="sequence")
+        reached = self._aftersales_reached(tickets, phase)
         for ticket in tickets:
             current = ticket.stage_id
             if current.closed or current.aftersales_pauses_clock:
                 continue
-            target = stages.filtered(
-                lambda s, t=ticket: not s.team_ids or t.team_id in s.team_ids
-            )[:1]
+            target = reached[ticket]
             if target and target.sequence > current.sequence:
                 ticket.stage_id = target
