@@ -48,6 +48,7 @@ import argparse
 import ast
 import cProfile
 import io
+import itertools
 import pstats
 import random
 import statistics
@@ -126,10 +127,20 @@ class Row:
         self.name, self.work, self.ours, self.reference = name, work, ours, reference
         self.ratio, self.goal, self.met, self.note = ratio, goal, met, note
         self.profile = ""
+        # A goal not met against a reference whose floor is not the add-on's:
+        # whether it is met against that floor (the intake rows' peer with
+        # the add-on's apps).
+        self.met_at_floor = None
 
     def markdown(self):
         ratio = f"{self.ratio:.2f}" if self.ratio is not None else "—"
         verdict = "met" if self.met else "**not met**"
+        if not self.met and self.met_at_floor is not None:
+            verdict += (
+                "; met against the floor (the peer with the add-on's apps)"
+                if self.met_at_floor
+                else "; not met against the floor either"
+            )
         return (
             f"| {self.name} | {self.work} | {self.ours} | {self.reference} | "
             f"{ratio} | {self.goal} | {verdict} |"
@@ -542,39 +553,40 @@ class Bench(ReportingRows, PortalRows):
             )
         )
         if not row.met:
+            row.met_at_floor = mean[OURS] <= mean[PEER_APPS]
             row.profile = apps_floor() + "\n\n" + single_creates_profile()
 
     def concurrent_intake(self):
-        done = {}
-        errors = {}
-        for db in (OURS, PEER, PEER_APPS):
+        """The three servers run side by side and take turns, in rounds of a
+        third of the time each: the machine's drift falls on all three."""
+        dbs = (OURS, PEER, PEER_APPS)
+        rounds = 3
+        counts = {db: {"done": 0, "errors": 0} for db in dbs}
+        payloads = {}
+        for db in dbs:
             with environment(db) as env:
-                payload = self.intake_values(env, db, 1)[0]
-            with self.server(
-                db, f"--workers={self.args.workers}", "--max-cron-threads=0"
-            ) as url:
-                stop = time.monotonic() + self.args.seconds
-                lock = threading.Lock()
-                counts = {"done": 0, "errors": 0}
-
-                def client(
-                    url=url, db=db, payload=payload, counts=counts, lock=lock, stop=stop
-                ):
-                    rpc = OdooClient(url, db, "admin", "admin")
-                    while time.monotonic() < stop:
-                        try:
-                            rpc.call("helpdesk.ticket", "create", payload)
-                            outcome = "done"
-                        except (RpcError, OSError):
-                            outcome = "errors"
-                        with lock:
-                            counts[outcome] += 1
-
-                with ThreadPoolExecutor(self.args.clients) as pool:
-                    for __ in range(self.args.clients):
-                        pool.submit(client)
-            done[db] = counts["done"] / self.args.seconds
-            errors[db] = counts["errors"]
+                # Each client reports the units in turn, as in the row above.
+                payloads[db] = self.intake_values(env, db, self.args.clients * 200)
+        with ExitStack() as stack:
+            urls = {
+                db: stack.enter_context(
+                    self.server(
+                        db, f"--workers={self.args.workers}", "--max-cron-threads=0"
+                    )
+                )
+                for db in dbs
+            }
+            for __ in range(rounds):
+                for db in dbs:
+                    self.intake_clients(
+                        urls[db],
+                        db,
+                        payloads[db],
+                        self.args.seconds / rounds,
+                        counts[db],
+                    )
+        done = {db: counts[db]["done"] / self.args.seconds for db in dbs}
+        errors = {db: counts[db]["errors"] for db in dbs}
         ratio = done[OURS] / done[PEER]
         apps = with_apps(done[PEER_APPS], "requests/s", done[OURS] / done[PEER_APPS])
         self.rows.append(
@@ -587,11 +599,42 @@ class Bench(ReportingRows, PortalRows):
                 ratio,
                 "zero errors; throughput ratio ≥ 1.0",
                 ratio >= 1.0 and not errors[OURS],
-                "each client creates one request per call, as in the row above",
+                "each client creates one request per call, as in the row above; "
+                "the three servers run side by side and take turns, three "
+                f"rounds of {self.args.seconds // rounds} s each",
             )
         )
         if not row.met:
+            row.met_at_floor = done[OURS] >= done[PEER_APPS] and not errors[OURS]
             row.profile = apps_floor()
+
+    def intake_clients(self, url, db, payloads, seconds, counts):
+        """``self.args.clients`` clients creating requests for ``seconds``,
+        each with its share of ``payloads`` in turn; ``counts`` adds up the
+        calls done and failed."""
+        stop = time.monotonic() + seconds
+        lock = threading.Lock()
+
+        def client(mine):
+            rpc = OdooClient(url, db, "admin", "admin")
+            for payload in itertools.cycle(mine):
+                if time.monotonic() >= stop:
+                    break
+                try:
+                    rpc.call("helpdesk.ticket", "create", payload)
+                    outcome = "done"
+                except (RpcError, OSError):
+                    outcome = "errors"
+                with lock:
+                    counts[outcome] += 1
+
+        clients = self.args.clients
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [
+                pool.submit(client, payloads[n::clients]) for n in range(clients)
+            ]
+        for future in futures:
+            future.result()
 
     def seed_contracts(self, env, total, due):
         """``total`` running contracts with a unit each and an approved

@@ -12,6 +12,12 @@ from .aftersales_service_level import TARGET_FIELDS
 PHASES = ("ack", "plan", "arrival", "repair")
 
 
+def precomputed(field_type, compute):
+    """An inherited stored field computed by ``compute``, now before the
+    record is inserted (Odoo takes ``precompute`` only beside the compute)."""
+    return field_type(compute=compute, store=True, precompute=True)
+
+
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
     _inherit = [
@@ -72,8 +78,41 @@ class HelpdeskTicket(models.Model):
         string="Failed Within Service Life",
         compute="_compute_aftersales_in_service_life",
         store=True,
+        precompute=True,
         help="The unit failed within the years its product is guaranteed to serve "
         "(E5).",
+    )
+    # Intake: what a new request computes from its unit, customer, team and
+    # level (coverage, service level, zone, stage, the clocks) is computed
+    # before it is inserted, so the new row is written once, not inserted
+    # then updated (make bench). The clocks' fields are declared below.
+    aftersales_coverage = precomputed(fields.Selection, "_compute_aftersales_coverage")
+    aftersales_parts_policy = precomputed(
+        fields.Selection, "_compute_aftersales_coverage"
+    )
+    aftersales_labour_policy = precomputed(
+        fields.Selection, "_compute_aftersales_coverage"
+    )
+    aftersales_post_warranty_policy = precomputed(
+        fields.Selection, "_compute_aftersales_coverage"
+    )
+    aftersales_warranty_id = precomputed(
+        fields.Many2one, "_compute_aftersales_coverage"
+    )
+    aftersales_contract_id = precomputed(
+        fields.Many2one, "_compute_aftersales_coverage"
+    )
+    clock_paused = precomputed(fields.Boolean, "_compute_clock_paused")
+    next_deadline = precomputed(fields.Datetime, "_compute_next_deadline")
+    rating_last_value = precomputed(fields.Float, "_compute_rating_last_value")
+    stage_id = precomputed(fields.Many2one, "_compute_stage_id")
+    team_id = precomputed(fields.Many2one, "_compute_team_id")
+    user_id = precomputed(fields.Many2one, "_compute_user_id")
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, precompute=True
+    )
+    unattended = fields.Boolean(
+        related="stage_id.unattended", store=True, precompute=True
     )
     aftersales_extension_ids = fields.One2many(
         "aftersales.warranty.extension", "ticket_id", string="Warranty Extensions"
@@ -110,6 +149,7 @@ class HelpdeskTicket(models.Model):
         "aftersales.service.level",
         compute="_compute_service_level_id",
         store=True,
+        precompute=True,
         readonly=False,
         tracking=True,
         help="From a special service period running when the request was "
@@ -119,6 +159,7 @@ class HelpdeskTicket(models.Model):
         [("city", "City"), ("county", "County")],
         compute="_compute_zone",
         store=True,
+        precompute=True,
         readonly=False,
         help="Sets the on-site target: from the customer's address.",
     )
@@ -128,6 +169,7 @@ class HelpdeskTicket(models.Model):
             "Acknowledge By",
             "Acknowledgement Time (h)",
             "Acknowledged in Time",
+            precompute=True,
         )
     )
     plan_done_at, plan_paused_hours, plan_deadline, plan_hours, plan_met = (
@@ -136,6 +178,7 @@ class HelpdeskTicket(models.Model):
             "Plan By",
             "Service Plan Time (h)",
             "Planned in Time",
+            precompute=True,
         )
     )
     (
@@ -145,11 +188,19 @@ class HelpdeskTicket(models.Model):
         arrival_hours,
         arrival_met,
     ) = clock_phase_fields(
-        "On Site On", "On Site By", "Arrival Time (h)", "On Site in Time"
+        "On Site On",
+        "On Site By",
+        "Arrival Time (h)",
+        "On Site in Time",
+        precompute=True,
     )
     repair_done_at, repair_paused_hours, repair_deadline, repair_hours, repair_met = (
         clock_phase_fields(
-            "Repaired On", "Repair By", "Repair Time (h)", "Repaired in Time"
+            "Repaired On",
+            "Repair By",
+            "Repair Time (h)",
+            "Repaired in Time",
+            precompute=True,
         )
     )
     # T4, T5: remote guidance first, otherwise a plan and a dispatch order

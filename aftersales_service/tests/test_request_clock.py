@@ -404,8 +404,18 @@ class TestIntake(ClockCase):
         Ticket = self.env["helpdesk.ticket"]
         Ticket.create({"name": "warm", "description": "warm", "lot_id": unit.id})
         self.env.flush_all()
-        with self.assertQueryCount(REQUEST_QUERIES):
-            Ticket.create(
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def recording(cr, query, params=None, log_exceptions=True):
+            statements.append(str(getattr(query, "code", query)).split())
+            return execute(cr, query, params, log_exceptions)
+
+        with (
+            self.assertQueryCount(REQUEST_QUERIES),
+            patch.object(type(self.env.cr), "execute", recording),
+        ):
+            request = Ticket.create(
                 {
                     "name": "Alarm",
                     "description": "Alarm",
@@ -416,9 +426,21 @@ class TestIntake(ClockCase):
                 }
             )
             self.env.flush_all()
+        # What the request computes at intake (coverage, clocks, stage) goes
+        # into its one INSERT: the new row is not updated after.
+        written = [
+            words[:3]
+            for words in statements
+            if words[0] in ("INSERT", "UPDATE") and '"helpdesk_ticket"' in words
+        ]
+        self.assertEqual(written, [["INSERT", "INTO", '"helpdesk_ticket"']])
+        self.assertEqual(request.ack_deadline, at(TUE, 14))
+        self.assertEqual(request.plan_deadline, at(TUE, 12))
+        self.assertEqual(request.next_deadline, at(TUE, 12))
+        self.assertTrue(request.stage_id)
 
 
-REQUEST_QUERIES = 15
+REQUEST_QUERIES = 14
 
 
 class TestAfterTheRepair(ClockCase):
