@@ -67,6 +67,8 @@ class AftersalesDispatch(models.Model):
         index=True,
         ondelete="restrict",
         check_company=True,
+        # The requests a visit can be planned for (_check_request_open).
+        domain=[("stage_id.closed", "=", False)],
     )
     company_id = fields.Many2one(
         related="ticket_id.company_id", store=True, index=True, precompute=True
@@ -377,6 +379,12 @@ class AftersalesDispatch(models.Model):
                 _("A dispatch order signed by the customer can't be changed.")
             )
         return super().write(vals)
+
+    @api.constrains("ticket_id")
+    def _check_request_open(self):
+        # The form offers open requests only, as Plan Service does; an order
+        # made or moved another way is refused too.
+        self.ticket_id._check_open_for_visits()
 
     @api.constrains("planned_departure", "expected_arrival")
     def _check_departure_before_arrival(self):

@@ -400,6 +400,19 @@ class HelpdeskTicket(models.Model):
             "view_mode": "form",
         }
 
+    def _check_open_for_visits(self):
+        """A closed request gets no visit: it is reopened first. One solved
+        remotely, then reopened because the fault is back, gets one."""
+        for ticket in self:
+            if ticket.stage_id.closed:
+                raise ValidationError(
+                    _(
+                        "Request %(name)s is closed: reopen it before planning a "
+                        "visit.",
+                        name=ticket.display_name,
+                    )
+                )
+
     def _phase_target(self, phase):
         level = self.service_level_id
         if phase == "arrival":

@@ -227,16 +227,19 @@ class TestDailyPath(DispatchCase):
             request.with_user(self.back_office).write({"name": False})
         self.assertEqual(request.name, "Cabinet down")
 
-    def test_no_visit_is_planned_for_a_closed_or_solved_request(self):
+    def test_no_visit_is_planned_for_a_closed_request(self):
+        # Solved remotely, the request is closed (reopened, it takes a visit:
+        # test_dispatch).
         request = self._request()
-        request.with_user(self.back_office).action_solve_remotely()
-        request.sudo().write({"solved_remotely": True})
+        self.env["aftersales.remote.solution"].with_user(self.back_office).create(
+            {"ticket_id": request.id, "guidance": "<p>Reset breaker B2.</p>"}
+        ).action_solve()
         wizard = self._plan_form(request)
         wizard.engineer_ids.add(self.engineer)
         wizard = wizard.save()
-        with self.assertRaisesText(UserError, "solved remotely"):
+        with self.assertRaisesText(UserError, "is closed: reopen it"):
             wizard.action_plan_and_dispatch()
-        self.assertFalse(request.dispatch_ids)
+        self.assertFalse(request.dispatch_ids or request.plan_done_at)
 
     def test_a_stage_that_starts_pausing_stops_its_requests_clocks(self):
         request = self._request()

@@ -44,6 +44,36 @@ class TestRemoteFirst(DispatchCase):
             wizard.action_solve()
         self.assertFalse(request.solved_remotely)
 
+    def test_a_closed_request_gets_no_visit_whichever_way(self):
+        closed = self._request()
+        self.env["aftersales.remote.solution"].create(
+            {"ticket_id": closed.id, "guidance": "<p>Reset breaker B2.</p>"}
+        ).action_solve()
+        Dispatch = self.env["aftersales.dispatch"].with_user(self.back_office)
+        refusal = "is closed: reopen it before planning a visit"
+        # Plan Service: refused before anything is stamped.
+        with self.assertRaisesText(UserError, refusal):
+            self._plan(closed)
+        self.assertFalse(closed.plan_done_at or closed.service_plan)
+        # The dispatch form offers the open requests, not this one...
+        draft = self._plan(self._request())
+        offered = self.env["helpdesk.ticket"].search(
+            Dispatch._fields["ticket_id"].domain
+        )
+        self.assertIn(draft.ticket_id, offered)
+        self.assertNotIn(closed, offered)
+        # ...and the server refuses an order made or moved to it.
+        with self.assertRaisesText(UserError, refusal):
+            Dispatch.create({"ticket_id": closed.id})
+        self.assertFalse(Dispatch.search([("ticket_id", "=", closed.id)]))
+        with self.assertRaisesText(UserError, refusal):
+            draft.with_user(self.back_office).ticket_id = closed
+        # Reopened (the fault is back), it takes a visit: through Plan
+        # Service as through the form.
+        closed.with_user(self.back_office).action_reopen()
+        self.assertEqual(self._plan(closed).ticket_id, closed)
+        draft.with_user(self.back_office).ticket_id = closed
+
     def test_plan_service_opens_a_dispatch_with_the_fault(self):
         request = self._request()
         dispatch = self._plan(request)

@@ -91,14 +91,7 @@ class AftersalesServicePlan(models.TransientModel):
         if not self.plan or not self.plan.striptags().strip():
             raise UserError(_("Describe the service plan."))
         ticket = self.ticket_id
-        if ticket.stage_id.closed or ticket.solved_remotely:
-            raise UserError(
-                _(
-                    "Request %(name)s is closed or was solved remotely: reopen it "
-                    "before planning a visit.",
-                    name=ticket.display_name,
-                )
-            )
+        ticket._check_open_for_visits()
         ticket.service_plan = self.plan
         ticket._complete_phase("ack")
         ticket._complete_phase("plan")
