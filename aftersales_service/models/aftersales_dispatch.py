@@ -66,8 +66,9 @@ class AftersalesDispatch(models.Model):
         required=True,
         index=True,
         ondelete="restrict",
-        check_company=True,
-        # The requests a visit can be planned for (_check_request_open).
+        # The requests a visit can be planned for (_check_request_open). The
+        # order's company is its request's, so the picker is not narrowed to
+        # a company the new order does not have yet (it offered nothing).
         domain=[("stage_id.closed", "=", False)],
     )
     company_id = fields.Many2one(
