@@ -245,7 +245,18 @@ class AftersalesProject(models.Model):
             .sudo()
             .browse({v["lot_id"] for v in pending if v.get("lot_id")})
         )
-        lots.warranty_ids.fetch(["lot_id", "delivery_date", "state", "acceptance_date"])
+        lots.warranty_ids.fetch(
+            [
+                "lot_id",
+                "delivery_date",
+                "state",
+                "acceptance_date",
+                # What the coverage's look-up reads (_domain_valid_on).
+                "start_date",
+                "end_date",
+                "closed_on",
+            ]
+        )
         pending = [
             v
             for v in pending

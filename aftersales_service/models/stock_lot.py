@@ -255,13 +255,10 @@ class StockLot(models.Model):
         """Coverage of each unit in ``self`` on ``date`` for a fault of
         ``cause``: ``{lot: Coverage}``, in the same few queries whatever the
         number of units."""
-        # What the callers read of them comes with the look-up.
-        warranties = self.env["aftersales.warranty"].search_fetch(
-            [
-                ("lot_id", "in", self.ids),
-                *self.env["aftersales.warranty"]._domain_valid_on(date),
-            ],
-            ["lot_id", "acceptance_date"],
+        # A unit has one warranty at most: the units' own, which a new
+        # request's trial check has read already, filtered here.
+        warranties = self.warranty_ids.filtered_domain(
+            self.env["aftersales.warranty"]._domain_valid_on(date)
         )
         contracts = self.env["aftersales.contract"].search_fetch(
             [

@@ -440,7 +440,7 @@ class TestIntake(ClockCase):
         self.assertTrue(request.stage_id)
 
 
-REQUEST_QUERIES = 14
+REQUEST_QUERIES = 13
 
 
 class TestAfterTheRepair(ClockCase):
