@@ -2,7 +2,7 @@
     "name": "After-Sales Service",
     "summary": "Run after-sales service promises: unit warranties from acceptance, "
     "service contracts, response-time clocks, dispatch, loaners and spares",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Services/Helpdesk",
     "author": "Aftersales Service Authors",
     "maintainers": ["aftersales-service"],

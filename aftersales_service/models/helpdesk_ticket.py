@@ -14,7 +14,9 @@ PHASES = ("ack", "plan", "arrival", "repair")
 
 def precomputed(field_type, compute):
     """An inherited stored field computed by ``compute``, now before the
-    record is inserted (Odoo takes ``precompute`` only beside the compute)."""
+    record is inserted. Odoo checks ``precompute`` on each declaration:
+    without its compute beside it, it warns that the field is not computed
+    and ignores it."""
     return field_type(compute=compute, store=True, precompute=True)
 
 
@@ -400,6 +402,11 @@ class HelpdeskTicket(models.Model):
             "view_mode": "form",
         }
 
+    def _clock_stopped(self):
+        # Closed (done, withdrawn, solved remotely): no deadline is left to
+        # miss, whatever phase the request never reached.
+        return self.stage_id.closed
+
     def _check_open_for_visits(self):
         """A closed request gets no visit: it is reopened first. One solved
         remotely, then reopened because the fault is back, gets one."""
@@ -444,8 +451,12 @@ class HelpdeskTicket(models.Model):
                     "the request: the reported fault's first line is used."
                 )
             )
-        closing = self.browse()
+        closing = reopening = self.browse()
         new_stage = self.env["helpdesk.ticket.stage"].browse(vals.get("stage_id"))
+        if new_stage and not new_stage.closed:
+            # Reopened (Reopen, or moved out of a closed stage): a remote
+            # solution did not hold, the service goes on.
+            reopening = self.filtered(lambda t: t.stage_id.closed and t.solved_remotely)
         if new_stage.aftersales_phase == "closed":
             # Closed after its service, from an open stage or from another
             # closing stage (cancelled by mistake). A request withdrawn or
@@ -460,6 +471,8 @@ class HelpdeskTicket(models.Model):
                 lambda t: t.channel_id != self._complaint_channel()
             )
         result = super().write(vals)
+        if reopening:
+            reopening._void_remote_solution()
         closing._after_close()
         self.env["aftersales.complaint"]._open_for_requests(complaining)
         if vals.get("user_id"):
@@ -470,6 +483,13 @@ class HelpdeskTicket(models.Model):
         if vals.get("aftersales_estimated_repair_hours"):
             self.env["aftersales.loaner"]._owe_loaners(self, "long_repair")
         return result
+
+    @workflow_step
+    def _void_remote_solution(self):
+        """The fault is back: the request is no longer solved remotely (its
+        guidance stays on it and in the Solution Base), so it is planned
+        and repaired like any other before it closes."""
+        self.write({"solved_remotely": False})
 
     def _on_phase_done(self, phase):
         """The request's stage follows the work."""

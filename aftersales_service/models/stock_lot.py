@@ -255,8 +255,9 @@ class StockLot(models.Model):
         """Coverage of each unit in ``self`` on ``date`` for a fault of
         ``cause``: ``{lot: Coverage}``, in the same few queries whatever the
         number of units."""
-        # A unit has one warranty at most: the units' own, which a new
-        # request's trial check has read already, filtered here.
+        # A unit has one warranty at most: the units' own, filtered here. A
+        # new request's trial check has read them already (one query fewer
+        # per request); other callers read them here (one more, once).
         warranties = self.warranty_ids.filtered_domain(
             self.env["aftersales.warranty"]._domain_valid_on(date)
         )

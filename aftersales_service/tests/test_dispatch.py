@@ -70,11 +70,26 @@ class TestRemoteFirst(DispatchCase):
         self.assertFalse(Dispatch.search([("ticket_id", "=", closed.id)]))
         with self.assertRaisesText(UserError, refusal):
             draft.with_user(self.back_office).ticket_id = closed
-        # Reopened (the fault is back), it takes a visit: through Plan
-        # Service as through the form.
+        # Reopened (the fault is back), it is no longer solved: it takes a
+        # visit, through Plan Service as through the form, and closes once
+        # repaired, not before.
         closed.with_user(self.back_office).action_reopen()
+        self.assertFalse(closed.solved_remotely)
+        self.assertIn("Reset breaker B2", closed.remote_guidance)
+        with self.assertRaisesText(UserError, "not repaired yet"):
+            closed.with_user(self.back_office).action_close_request()
         self.assertEqual(self._plan(closed).ticket_id, closed)
         draft.with_user(self.back_office).ticket_id = closed
+
+    def test_a_request_moved_out_of_its_closed_stage_is_no_longer_solved(self):
+        request = self._request()
+        self.env["aftersales.remote.solution"].create(
+            {"ticket_id": request.id, "guidance": "<p>Reset breaker B2.</p>"}
+        ).action_solve()
+        new = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
+        request.with_user(self.back_office).stage_id = new
+        self.assertFalse(request.solved_remotely)
+        self.assertTrue(request.next_deadline)
 
     def test_plan_service_opens_a_dispatch_with_the_fault(self):
         request = self._request()

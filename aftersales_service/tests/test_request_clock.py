@@ -337,6 +337,33 @@ class TestEscalation(ClockCase):
         self.assertEqual(request.escalated_phases, "plan,ack")
         self.assertEqual(request.next_deadline, at(TUE, 18))
 
+    def test_closed_requests_do_not_breach(self):
+        # Withdrawn, or solved remotely, before the phases after it were
+        # reached: their deadlines are not missed.
+        withdrawn = self._request(at(TUE, 10))
+        solved = self._request(at(TUE, 10))
+        self.assertEqual(solved.next_deadline, at(TUE, 12))
+        with freeze_time(at(TUE, 11)):
+            withdrawn.stage_id = self.env.ref(
+                "helpdesk_mgmt.helpdesk_ticket_stage_cancelled"
+            )
+            self.env["aftersales.remote.solution"].create(
+                {"ticket_id": solved.id, "guidance": "<p>Reset breaker B2.</p>"}
+            ).action_solve()
+        self.assertFalse(withdrawn.next_deadline or solved.next_deadline)
+        with freeze_time(at(TUE, 20)):
+            self.env["helpdesk.ticket"]._cron_escalate_breaches()
+        breach = self.env.ref("aftersales_service.mail_activity_type_breach")
+        self.assertFalse(
+            (withdrawn | solved).activity_ids.filtered(
+                lambda a: a.activity_type_id == breach
+            )
+        )
+        self.assertFalse(withdrawn.escalated_phases or solved.escalated_phases)
+        # Reopened, its clocks run again: the plan is still due.
+        solved.action_reopen()
+        self.assertEqual(solved.next_deadline, at(TUE, 12))
+
     def test_paused_requests_do_not_breach(self):
         request = self._request(at(TUE, 10))
         with freeze_time(at(TUE, 11)):
